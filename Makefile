@@ -1,0 +1,53 @@
+# The README's commands. Each target sets up what it needs: a private uv (from PyPI) in .tools/,
+# then .venv/ from uv.lock. Nothing is installed outside the checkout.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+N ?= 1000000
+PYTEST_ARGS ?=
+
+.PHONY: help setup demo test lint format bench clean
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 10
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): $(UV) uv.lock pyproject.toml tap-domo/pyproject.toml target-eloqua/pyproject.toml sandbox/pyproject.toml
+	$(UV) sync --locked --all-packages --quiet
+	@touch $@
+
+setup: $(STAMP)  ## create .venv from uv.lock (done by every other target)
+
+demo: $(STAMP)  ## run the pipeline against the local sandbox, twice, with a new Domo load between
+	$(BIN)/python -m bench.demo
+
+test: $(STAMP)  ## run the whole test suite (unit, integration, e2e)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)  ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy tap-domo/tap_domo target-eloqua/target_eloqua sandbox/sandbox
+
+format: $(STAMP)  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP)  ## benchmark the pipeline against its floor (N rows, default 1,000,000)
+	$(BIN)/python -m bench.run --rows $(N)
+
+clean:  ## remove the environments and caches
+	rm -rf $(VENV) $(TOOLS) .meltano .pytest_cache .mypy_cache .ruff_cache

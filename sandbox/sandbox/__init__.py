@@ -1,0 +1,1 @@
+"""Local emulators of the Domo platform API and the Eloqua API."""

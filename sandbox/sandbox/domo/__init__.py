@@ -1,0 +1,1 @@
+"""Emulator of the Domo platform API (OAuth, DataSets, query, CSV export)."""
