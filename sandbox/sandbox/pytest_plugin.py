@@ -1,7 +1,7 @@
 """pytest fixtures: one Domo and one Eloqua emulator per test session, reset before each test.
 
 Fixtures:
-    sandbox_servers: the two running `ServerThread`s (session scope).
+    domo_server / eloqua_server: the running `ServerThread`s (session scope).
     domo: a reset `DomoControl` for the Domo emulator (function scope).
     eloqua: a reset `EloquaControl` for the Eloqua emulator (function scope).
 """
@@ -9,47 +9,52 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
 
 from sandbox.core.server import ServerThread
-from sandbox.domo.app import DomoApp
-from sandbox.domo.client import DomoControl
-from sandbox.eloqua.app import EloquaApp
-from sandbox.eloqua.client import EloquaControl
 
-
-@dataclass
-class SandboxServers:
-    """Both running emulators."""
-
-    domo: ServerThread
-    eloqua: ServerThread
+if TYPE_CHECKING:
+    from sandbox.domo.client import DomoControl
+    from sandbox.eloqua.client import EloquaControl
 
 
 @pytest.fixture(scope="session")
-def sandbox_servers() -> Iterator[SandboxServers]:
-    """Start both emulators on free loopback ports for the whole session."""
-    servers = SandboxServers(
-        domo=ServerThread(DomoApp()).start(), eloqua=ServerThread(EloquaApp()).start()
-    )
-    yield servers
-    servers.domo.stop()
-    servers.eloqua.stop()
+def domo_server() -> Iterator[ServerThread]:
+    """The Domo emulator on a free loopback port, for the whole session."""
+    from sandbox.domo.app import DomoApp
+
+    server = ServerThread(DomoApp()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def eloqua_server() -> Iterator[ServerThread]:
+    """The Eloqua emulator on a free loopback port, for the whole session."""
+    from sandbox.eloqua.app import EloquaApp
+
+    server = ServerThread(EloquaApp()).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def domo(sandbox_servers: SandboxServers) -> DomoControl:
+def domo(domo_server: ServerThread) -> DomoControl:
     """The Domo emulator, reset to its defaults."""
-    control = DomoControl(sandbox_servers.domo.url)
+    from sandbox.domo.client import DomoControl
+
+    control = DomoControl(domo_server.url)
     control.reset()
     return control
 
 
 @pytest.fixture
-def eloqua(sandbox_servers: SandboxServers) -> EloquaControl:
+def eloqua(eloqua_server: ServerThread) -> EloquaControl:
     """The Eloqua emulator, reset to its defaults."""
-    control = EloquaControl(sandbox_servers.eloqua.url)
+    from sandbox.eloqua.client import EloquaControl
+
+    control = EloquaControl(eloqua_server.url)
     control.reset()
     return control
