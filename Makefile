@@ -32,7 +32,7 @@ $(STAMP): $(UV) uv.lock pyproject.toml tap-domo/pyproject.toml target-eloqua/pyp
 setup: $(STAMP)  ## create .venv from uv.lock (done by every other target)
 
 demo: $(STAMP)  ## run the pipeline against the local sandbox, twice, with a new Domo load between
-	$(BIN)/python -m bench.demo
+	$(BIN)/python -m demo.run
 
 test: $(STAMP)  ## run the whole test suite (unit, integration, e2e)
 	$(BIN)/pytest $(PYTEST_ARGS)

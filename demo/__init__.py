@@ -1,0 +1,1 @@
+"""`make demo`: the pipeline against the local sandbox, end to end."""
