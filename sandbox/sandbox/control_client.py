@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -44,8 +45,6 @@ class ControlClient:
 
     def requests(self, path_regex: str | None = None) -> list[dict[str, Any]]:
         """The API requests answered so far (optionally only paths matching a regex)."""
-        import re
-
         entries: list[dict[str, Any]] = self._ctl("GET", "requests")
         if path_regex is None:
             return entries

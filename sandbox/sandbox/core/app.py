@@ -7,6 +7,7 @@ request to a non-control path first passes the fault injector and is then logged
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -62,7 +63,8 @@ class ApiApp:
             self._handlers[endpoint] = handler
         for path, methods, handler in [*self._base_control_rules(), *self.control_rules()]:
             endpoint = f"ctl:{path}:{','.join(methods)}"
-            rules.append(Rule(CONTROL_PREFIX + path.lstrip("/"), methods=methods, endpoint=endpoint))
+            control_path = CONTROL_PREFIX + path.lstrip("/")
+            rules.append(Rule(control_path, methods=methods, endpoint=endpoint))
             self._handlers[endpoint] = handler
         self.url_map = Map(rules, strict_slashes=False, merge_slashes=False)
 
@@ -190,10 +192,8 @@ def _drop_connection(environ: WSGIEnviron) -> None:
     """Close the client's connection at once (werkzeug's dev server exposes the socket)."""
     sock = environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def _cut_after(body: Iterable[bytes], limit: int, environ: WSGIEnviron) -> Iterator[bytes]:

@@ -16,7 +16,7 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """Stay quiet."""
 
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+    def log(self, type: str, message: str, *args: Any) -> None:
         """Only report server errors."""
         if type == "error":
             super().log(type, message, *args)
