@@ -2,24 +2,248 @@
 
 from __future__ import annotations
 
+import sys
+import typing as t
+
 from singer_sdk import typing as th
-from singer_sdk.sinks import BatchSink
+from singer_sdk.contrib.msgspec import MsgSpecReader
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.plugin_base import _ConfigInput
 from singer_sdk.target_base import Target
 
+from target_eloqua.errors import EloquaTargetError, TerminatedError
+from target_eloqua.runtime import Runtime, config_problems
+from target_eloqua.sinks import EloquaSink
 
-class EloquaSink(BatchSink):
-    """Placeholder sink replaced by the real one."""
+if sys.version_info >= (3, 12):
+    from typing import override
+else:
+    from typing_extensions import override
 
-    def process_batch(self, context: dict) -> None:
-        """Write a batch."""
-        raise NotImplementedError
+if t.TYPE_CHECKING:
+    from types import FrameType
+
+PAIR = th.ObjectType(
+    th.Property(
+        "eloqua_field", th.StringType, required=True, title="Eloqua field",
+        description="The Eloqua custom-object field: its internal name or its display name "
+        "(exact match).",
+    ),
+    th.Property(
+        "dataset_field", th.StringType, required=True, title="Dataset field",
+        description="The stream (Domo DataSet) column that feeds it.",
+    ),
+)  # fmt: skip
+
+MAPPING_SETTINGS = (
+    th.Property(
+        "custom_object", th.CustomType({"type": ["integer", "string"]}), title="Custom object",
+        description="The custom object's id, or its exact name.",
+    ),
+    th.Property(
+        "identifier_field", PAIR, title="Identifier field",
+        description="The Eloqua field records are matched on (upsert key) and the stream "
+        "column that feeds it. Large text and date fields cannot be identifiers.",
+    ),
+    th.Property(
+        "optional_fields", th.ArrayType(PAIR), title="Optional fields",
+        description="More Eloqua field ← stream column pairs. Only mapped columns are written.",
+    ),
+)  # fmt: skip
 
 
 class TargetEloqua(Target):
-    """Singer target for Oracle Eloqua custom objects."""
+    """Singer target that upserts records into Oracle Eloqua custom objects (Bulk API 2.0)."""
 
     name = "target-eloqua"
-    config_jsonschema = th.PropertiesList(
-        th.Property("company", th.StringType, required=True, title="Company"),
-    ).to_dict()
     default_sink_class = EloquaSink
+    message_reader_class = MsgSpecReader
+
+    config_jsonschema = th.PropertiesList(
+        th.Property("company", th.StringType, required=True, title="Company",
+                    description="Eloqua company (site) name, as on the login page."),
+        th.Property("username", th.StringType, required=True, title="Username",
+                    description="Eloqua API user."),
+        th.Property("password", th.StringType, required=True, secret=True, title="Password",
+                    description="The Eloqua user's password."),
+        th.Property("login_url", th.StringType, default="https://login.eloqua.com",
+                    title="Login URL",
+                    description="Where `/id` (base-URL discovery) lives; tests and the sandbox "
+                    "point it elsewhere."),
+        th.Property("base_url", th.StringType, title="Base URL",
+                    description="The pod URL (e.g. https://secure.p03.eloqua.com); when set, "
+                    "discovery is skipped."),
+        th.Property("custom_object", th.CustomType({"type": ["integer", "string"]}),
+                    required=True, title="Custom object",
+                    description="The custom object's id, or its exact name."),
+        th.Property("identifier_field", PAIR, required=True, title="Identifier field",
+                    description="The Eloqua field records are matched on (upsert key) and the "
+                    "stream column that feeds it. Large text and date fields cannot be "
+                    "identifiers."),
+        th.Property("optional_fields", th.ArrayType(PAIR), default=[], title="Optional fields",
+                    description="More Eloqua field ← stream column pairs. Only mapped columns "
+                    "are written."),
+        th.Property("stream_mappings",
+                    th.ObjectType(additional_properties=th.ObjectType(*MAPPING_SETTINGS)),
+                    default={}, title="Stream mappings",
+                    description="Stream name → {custom_object, identifier_field, "
+                    "optional_fields}; overrides the top-level mapping for that stream. A "
+                    "missing key falls back to the top level, except that optional_fields "
+                    "defaults to [] when the entry names its own custom_object."),
+        th.Property("update_rule", th.StringType, default="always", title="Update rule",
+                    allowed_values=["always", "ifNewIsNotNull", "ifExistingIsNull"],
+                    description="Eloqua's update rule for matched records."),
+        th.Property("map_to_contacts",
+                    th.ObjectType(
+                        th.Property("dataset_field", th.StringType, required=True,
+                                    title="Dataset field",
+                                    description="The stream column holding the contact's value; "
+                                    "it must also be mapped to an Eloqua field."),
+                        th.Property("contact_field", th.StringType, default="C_EmailAddress",
+                                    title="Contact field",
+                                    description="The contact field matched against it."),
+                        th.Property("case_sensitive", th.BooleanType, default=False,
+                                    title="Case sensitive",
+                                    description="Whether the match is case-sensitive."),
+                    ), title="Map to contacts",
+                    description="Link each record to the contact it names (Eloqua "
+                    "mapDataCards)."),
+        th.Property("max_upload_bytes", th.IntegerType, default=20_000_000,
+                    title="Max upload bytes",
+                    description="Largest single data POST, measured on the encoded body "
+                    "(Eloqua refuses more than 32 MB)."),
+        th.Property("max_sync_bytes", th.IntegerType, default=200_000_000,
+                    title="Max sync bytes",
+                    description="Staged bytes after which a sync is started (Eloqua advises "
+                    "about 250 MB)."),
+        th.Property("max_sync_rows", th.IntegerType, default=500_000, title="Max sync rows",
+                    description="Rows after which a sync is started (bounds memory: the "
+                    "identifiers of one sync are remembered to collapse repeats)."),
+        th.Property("sync_poll_interval", th.NumberType, default=2, title="Sync poll interval",
+                    description="First polling interval in seconds (then x1.5, capped at 60)."),
+        th.Property("sync_timeout", th.NumberType, default=3600, title="Sync timeout",
+                    description="Seconds to wait for one sync before giving up (no STATE)."),
+        th.Property("reject_file", th.StringType, title="Reject file",
+                    description="Append each rejected row, with the reason, as a JSON line."),
+        th.Property("max_reject_ratio", th.NumberType, default=0, title="Max reject ratio",
+                    description="Fail the run (non-zero exit, no STATE) when rejected/sent "
+                    "exceeds it, per stream over the run; 0 means any reject fails."),
+        th.Property("dry_run", th.BooleanType, default=False, title="Dry run",
+                    description="Resolve and validate everything and report what would be "
+                    "written and rejected; write nothing to Eloqua and emit no STATE."),
+        th.Property("date_format", th.StringType, default="%Y-%m-%d %H:%M:%S",
+                    title="Date format",
+                    description="strftime format for Eloqua date fields (the accepted import "
+                    "format is unconfirmed; this is Eloqua's recommended one)."),
+        th.Property("date_timezone", th.StringType, default="America/New_York",
+                    title="Date time zone",
+                    description="IANA zone date-times are converted to before formatting "
+                    "(Eloqua's import zone is unconfirmed; US Eastern is the safest guess)."),
+        th.Property("request_timeout", th.NumberType, default=300, title="Request timeout",
+                    description="Per-request read timeout in seconds."),
+    ).to_dict()  # fmt: skip
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Create the target; the Eloqua client is built on the first stream.
+
+        Args:
+            args: positional arguments for `Target`.
+            kwargs: keyword arguments for `Target`.
+        """
+        self._runtime: Runtime | None = None
+        super().__init__(*args, **kwargs)
+        # Sinks share one Eloqua instance and its hourly sync quota: drain them one at a time.
+        self.max_parallelism = 1
+
+    @property
+    def runtime(self) -> Runtime:
+        """The run's shared Eloqua client, caches and writers."""
+        if self._runtime is None:
+            self._runtime = Runtime(self.config)
+        return self._runtime
+
+    @override
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        errors = super()._validate_config(raise_errors=raise_errors)
+        problems = [] if errors else config_problems(self.config)
+        if problems and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=problems)
+        return errors + problems
+
+    @override
+    def _write_state_message(self, state: dict[str, t.Any]) -> None:
+        if self.config.get("dry_run"):
+            self.logger.info("Dry run: STATE withheld")
+            return
+        super()._write_state_message(state)
+
+    def release(self) -> None:
+        """Delete every import definition still open and log the summaries."""
+        if self._runtime is not None:
+            self._runtime.release()
+
+    @override
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """On SIGTERM/SIGINT, drain only when nothing is being committed.
+
+        In the middle of a commit, a nested drain would acknowledge rows Eloqua has not
+        committed (meltano/sdk#3775); stop instead, emitting no STATE for them.
+
+        Args:
+            signum: the signal.
+            frame: the interrupted frame.
+
+        Raises:
+            TerminatedError: a commit was in progress.
+        """
+        if self._runtime is not None and self._runtime.busy:
+            msg = (
+                f"stopped by signal {signum} while committing to Eloqua; no STATE was emitted "
+                "for uncommitted rows, which are sent again on the next run"
+            )
+            raise TerminatedError(msg)
+        super()._handle_termination(signum, frame)
+
+    @classmethod
+    @override
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: _ConfigInput | None = None,
+        file_input: t.IO[str] | None = None,
+    ) -> None:
+        """Run the target; a user-facing failure ends as one line on stderr and exit 1.
+
+        Args:
+            about: print the about information.
+            about_format: its format.
+            config: the config inputs.
+            file_input: read messages from this file instead of stdin.
+        """
+        if about:
+            cls.print_about(about_format)
+            sys.exit(0)
+        cls.print_version(print_fn=cls.logger.info)
+        config = config or _ConfigInput()
+        target: TargetEloqua | None = None
+        try:
+            target = cls(
+                config=config.config, validate_config=True, parse_env_config=config.parse_env
+            )
+            try:
+                target.listen(file_input)
+            finally:
+                target.release()
+        except ConfigValidationError as exc:
+            _fail("invalid config: " + "; ".join(exc.errors or [str(exc)]))
+        except EloquaTargetError as exc:
+            _fail(str(exc))
+
+
+def _fail(message: str) -> t.NoReturn:
+    sys.stdout.flush()
+    sys.stderr.write(f"target-eloqua: {message}\n")
+    sys.stderr.flush()
+    sys.exit(1)

@@ -28,9 +28,7 @@ WSGIEnviron = dict[str, Any]
 StartResponse = Callable[..., Any]
 
 
-def json_response(
-    data: Any, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response serialised with orjson (fast; Decimals must be converted first)."""
     return Response(
         orjson.dumps(data), status=status, headers=headers, content_type="application/json"
