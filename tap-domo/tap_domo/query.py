@@ -1,0 +1,232 @@
+"""Reading rows through the query API: batch plan, pages of whole batches, counts checked."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tap_domo import sql
+from tap_domo.client import DomoClient, QueryResult, Target
+from tap_domo.datasets import Column
+from tap_domo.errors import DomoApiError, IncompleteReadError
+from tap_domo.types import BATCH_ID, Parser, batch_number, json_parser, record_builder
+
+Number = sql.Number
+
+
+@dataclass(frozen=True)
+class BatchCount:
+    """One entry of the plan: a batch id and how many rows it holds.
+
+    Attributes:
+        batch: the `_BATCH_ID_`.
+        rows: its row count.
+    """
+
+    batch: Number
+    rows: int
+
+
+class QueryReader:
+    """Reads a DataSet through `POST /v1/datasets/query/execute/{id}`.
+
+    Paging: count rows per batch first (the plan), then fetch whole consecutive batches
+    (``_BATCH_ID_ > a AND _BATCH_ID_ <= b``) up to `page_size` rows per query; a batch larger
+    than a page is read with ``ORDER BY`` every column and ``LIMIT/OFFSET``. Every page is
+    checked against the plan's counts before any of its rows is yielded, so a truncated or
+    shifted answer fails the run instead of skipping or repeating rows.
+    """
+
+    #: Most batches one plan query lists; the plan continues from the last one listed.
+    plan_limit = 100_000
+
+    def __init__(
+        self,
+        client: DomoClient,
+        target: Target,
+        columns: Sequence[Column],
+        page_size: int,
+        logger: logging.Logger,
+    ) -> None:
+        self.client = client
+        self.target = target
+        self.columns = tuple(columns)
+        self.page_size = page_size
+        self.logger = logger
+        self.queries = 0
+        self._parsers = {col.name: json_parser(col.name, col.kind) for col in self.columns}
+
+    def order_clause(self) -> str:
+        """ORDER BY every column; raises for a column that cannot be quoted safely.
+
+        Returns:
+            The ORDER BY list.
+        """
+        return sql.order_by_all([col.name for col in self.columns], str(self.target))
+
+    def max_batch(self) -> Number | None:
+        """The highest `_BATCH_ID_` in the DataSet now.
+
+        Returns:
+            The value, or None when the DataSet has no batch ids.
+        """
+        result = self._query(sql.max_batch_sql())
+        if not result.rows or not result.rows[0]:
+            return None
+        return batch_number(result.rows[0][0])
+
+    def incremental(self, lower: Number | None, upper: Number) -> Iterator[dict[str, Any]]:
+        """Rows with lower < `_BATCH_ID_` <= upper, ordered by batch.
+
+        Args:
+            lower: exclusive bound (bookmark or start_batch_id), or None.
+            upper: inclusive bound (MAX at the start of the sync).
+
+        Yields:
+            Records.
+        """
+        self.order_clause()
+        previous = lower
+        for group in _pack(self._plan(lower, upper), self.page_size):
+            if group[0].rows > self.page_size:
+                yield from self._large_batch(group[0])
+            else:
+                yield from self._batch_group(previous, group)
+            previous = group[-1].batch
+
+    def full_table(self) -> Iterator[dict[str, Any]]:
+        """Every row, in pages ordered by every column (DataSets without `_BATCH_ID_`).
+
+        Yields:
+            Records.
+        """
+        order = self.order_clause()
+        total = _count(self._query(sql.count_sql()))
+        offset = 0
+        while offset < total:
+            expected = min(self.page_size, total - offset)
+            result = self._query(sql.all_rows_sql(order, self.page_size, offset))
+            self._expect(len(result.rows), expected, f"rows {offset + 1}-{offset + expected}")
+            offset += expected
+            yield from self._records(result)
+            del result
+
+    def _plan(self, lower: Number | None, upper: Number) -> Iterator[BatchCount]:
+        while True:
+            result = self._query(sql.plan_sql(lower, upper, self.plan_limit))
+            entries = [
+                BatchCount(_plan_batch(row[0], self.target), int(row[1])) for row in result.rows
+            ]
+            yield from entries
+            if len(entries) < self.plan_limit:
+                return
+            lower = entries[-1].batch
+
+    def _batch_group(
+        self, previous: Number | None, group: Sequence[BatchCount]
+    ) -> Iterator[dict[str, Any]]:
+        result = self._query(sql.batches_sql(previous, group[-1].batch))
+        index = self._batch_index(result)
+        got = Counter(batch_number(row[index]) for row in result.rows)
+        want = {entry.batch: entry.rows for entry in group}
+        if got != want:
+            described = ", ".join(f"{b}: {got.get(b, 0)} of {n}" for b, n in want.items())
+            raise IncompleteReadError(
+                f"{self.target}: Domo returned rows that do not match its own batch counts "
+                f"({described}); the DataSet probably changed during the run; run again (the "
+                "bookmark names only batches read in full)"
+            )
+        yield from self._records(result)
+
+    def _large_batch(self, entry: BatchCount) -> Iterator[dict[str, Any]]:
+        order = self.order_clause()
+        offset = 0
+        while offset < entry.rows:
+            expected = min(self.page_size, entry.rows - offset)
+            result = self._query(sql.batch_page_sql(entry.batch, order, self.page_size, offset))
+            index = self._batch_index(result)
+            matching = sum(1 for row in result.rows if batch_number(row[index]) == entry.batch)
+            self._expect(
+                matching if matching == len(result.rows) else -1,
+                expected,
+                f"_BATCH_ID_ {entry.batch}, rows {offset + 1}-{offset + expected}",
+            )
+            offset += expected
+            yield from self._records(result)
+            del result
+
+    def _expect(self, got: int, expected: int, what: str) -> None:
+        if got != expected:
+            raise IncompleteReadError(
+                f"{self.target}: Domo returned {max(got, 0)} rows for {what}, expected "
+                f"{expected}; the DataSet probably changed during the run, or the query was "
+                "truncated; run again (the bookmark names only batches read in full)"
+            )
+
+    def _batch_index(self, result: QueryResult) -> int:
+        try:
+            return result.columns.index(BATCH_ID)
+        except ValueError:
+            raise DomoApiError(
+                f"{self.target}: the query answer has no {BATCH_ID} column"
+            ) from None
+
+    def _records(self, result: QueryResult) -> Iterator[dict[str, Any]]:
+        build = record_builder(result.columns, self._parsers_for(result.columns))
+        rows = result.rows
+        del result
+        for row in rows:
+            try:
+                yield build(row)
+            except ValueError as exc:
+                raise DomoApiError(
+                    f"{self.target}: unreadable value in a query row: {exc}"
+                ) from exc
+
+    def _parsers_for(self, names: Sequence[str]) -> list[Parser | None]:
+        unknown = [name for name in names if name not in self._parsers]
+        if unknown:
+            raise DomoApiError(
+                f"{self.target}: the query answer has columns {unknown} that the DataSet schema "
+                "does not list; the schema changed during the run; run again"
+            )
+        return [self._parsers[name] for name in names]
+
+    def _query(self, text: str) -> QueryResult:
+        self.queries += 1
+        self.logger.debug("Query on %s: %s", self.target, text)
+        return self.client.query(self.target, text)
+
+
+def _pack(entries: Iterator[BatchCount], page_size: int) -> Iterator[list[BatchCount]]:
+    """Group consecutive batches into pages of at most `page_size` rows; a larger batch alone."""
+    group: list[BatchCount] = []
+    total = 0
+    for entry in entries:
+        if entry.rows > page_size or total + entry.rows > page_size:
+            if group:
+                yield group
+            group, total = [], 0
+        if entry.rows > page_size:
+            yield [entry]
+            continue
+        group.append(entry)
+        total += entry.rows
+    if group:
+        yield group
+
+
+def _plan_batch(value: Any, target: Target) -> Number:
+    number = batch_number(value)
+    if number is None:
+        raise DomoApiError(f"{target}: the batch plan listed a null {BATCH_ID}")
+    return number
+
+
+def _count(result: QueryResult) -> int:
+    if not result.rows or not result.rows[0]:
+        return 0
+    return int(result.rows[0][0] or 0)
