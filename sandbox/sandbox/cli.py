@@ -10,6 +10,12 @@ import threading
 from collections.abc import Sequence
 
 from sandbox.core.server import ServerThread
+from sandbox.domo.app import DomoApp
+from sandbox.domo.client import DomoControl
+from sandbox.domo.seed import seed_demo as seed_domo
+from sandbox.eloqua.app import EloquaApp
+from sandbox.eloqua.client import EloquaControl
+from sandbox.eloqua.seed import seed_demo as seed_eloqua
 
 DEFAULT_DOMO_PORT = 8301
 DEFAULT_ELOQUA_PORT = 8302
@@ -31,24 +37,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _seed_demo(domo_url: str, eloqua_url: str) -> tuple[str, int]:
-    from sandbox.domo.client import DomoControl
-    from sandbox.domo.seed import seed_demo as seed_domo
-    from sandbox.eloqua.client import EloquaControl
-    from sandbox.eloqua.seed import seed_demo as seed_eloqua
-
-    dataset_id = seed_domo(DomoControl(domo_url))
-    custom_object_id = seed_eloqua(EloquaControl(eloqua_url))
+def _seed_demo(domo: DomoControl, eloqua: EloquaControl) -> tuple[str, int]:
+    """Seed the demo DataSet and custom object; a few registrants are also Eloqua contacts."""
+    dataset_id = seed_domo(domo)
+    emails = sorted({str(row["Email"]) for row in domo.dataset_rows(dataset_id) if row["Email"]})
+    custom_object_id = seed_eloqua(eloqua, contact_emails=emails[::10])
     return dataset_id, custom_object_id
 
 
 def serve(args: argparse.Namespace) -> int:
     """Start both emulators, seed them, and block until SIGINT/SIGTERM."""
-    from sandbox.domo.app import DomoApp
-    from sandbox.domo.client import DomoControl
-    from sandbox.eloqua.app import EloquaApp
-    from sandbox.eloqua.client import EloquaControl
-
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(message)s")
     domo = ServerThread(DomoApp(), host=args.host, port=args.domo_port).start()
     eloqua = ServerThread(EloquaApp(), host=args.host, port=args.eloqua_port).start()
@@ -59,7 +57,7 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     if args.seed == "demo":
-        dataset_id, custom_object_id = _seed_demo(domo.url, eloqua.url)
+        dataset_id, custom_object_id = _seed_demo(DomoControl(domo.url), EloquaControl(eloqua.url))
         print(f"seeded DataSet {dataset_id} and custom object {custom_object_id}", flush=True)
     print("ready", flush=True)
     stop = threading.Event()

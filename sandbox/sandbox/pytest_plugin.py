@@ -9,22 +9,19 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pytest
 
 from sandbox.core.server import ServerThread
-
-if TYPE_CHECKING:
-    from sandbox.domo.client import DomoControl
-    from sandbox.eloqua.client import EloquaControl
+from sandbox.domo.app import DomoApp
+from sandbox.domo.client import DomoControl
+from sandbox.eloqua.app import EloquaApp
+from sandbox.eloqua.client import EloquaControl
 
 
 @pytest.fixture(scope="session")
 def domo_server() -> Iterator[ServerThread]:
     """The Domo emulator on a free loopback port, for the whole session."""
-    from sandbox.domo.app import DomoApp
-
     server = ServerThread(DomoApp()).start()
     yield server
     server.stop()
@@ -33,8 +30,6 @@ def domo_server() -> Iterator[ServerThread]:
 @pytest.fixture(scope="session")
 def eloqua_server() -> Iterator[ServerThread]:
     """The Eloqua emulator on a free loopback port, for the whole session."""
-    from sandbox.eloqua.app import EloquaApp
-
     server = ServerThread(EloquaApp()).start()
     yield server
     server.stop()
@@ -43,8 +38,6 @@ def eloqua_server() -> Iterator[ServerThread]:
 @pytest.fixture
 def domo(domo_server: ServerThread) -> DomoControl:
     """The Domo emulator, reset to its defaults."""
-    from sandbox.domo.client import DomoControl
-
     control = DomoControl(domo_server.url)
     control.reset()
     return control
@@ -53,8 +46,6 @@ def domo(domo_server: ServerThread) -> DomoControl:
 @pytest.fixture
 def eloqua(eloqua_server: ServerThread) -> EloquaControl:
     """The Eloqua emulator, reset to its defaults."""
-    from sandbox.eloqua.client import EloquaControl
-
     control = EloquaControl(eloqua_server.url)
     control.reset()
     return control

@@ -31,7 +31,8 @@ class ServerThread:
         self._server: BaseWSGIServer = make_server(
             host, port, app, threaded=True, request_handler=_QuietHandler
         )
-        self._server.daemon_threads = True
+        # Do not let a slow client's handler thread keep the process alive at exit.
+        self._server.daemon_threads = True  # type: ignore[attr-defined]
         self._thread = threading.Thread(
             target=self._server.serve_forever, name=f"sandbox-{app.service}", daemon=True
         )
