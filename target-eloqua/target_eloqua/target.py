@@ -116,7 +116,7 @@ class TargetEloqua(Target):
                     title="Max sync bytes",
                     description="Staged bytes after which a sync is started (Eloqua advises "
                     "about 250 MB)."),
-        th.Property("max_sync_rows", th.IntegerType, default=500_000, title="Max sync rows",
+        th.Property("max_sync_rows", th.IntegerType, default=250_000, title="Max sync rows",
                     description="Rows after which a sync is started (bounds memory: the "
                     "identifiers of one sync are remembered to collapse repeats)."),
         th.Property("sync_poll_interval", th.NumberType, default=2, title="Sync poll interval",

@@ -1,0 +1,324 @@
+"""Convert Singer values to what an Eloqua field accepts (eloqua-api.md §5); pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+TEXT_LIMIT = 250  # custom-object text fields (eloqua-api.md §2.1)
+LARGE_TEXT_LIMIT = 32_000
+NUMERIC_DECIMALS = 4  # numeric: at most 4 decimal places and 15 integer digits (DTYPES)
+NUMERIC_INTEGER_DIGITS = 15
+DATE_CACHE_SIZE = 4096
+# Deliberately loose: one @, no spaces, a dot in the domain; Eloqua has the final say (ELQ-00002).
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+_JSON = msgspec.json.Encoder(decimal_format="number")
+
+
+class FieldKind(StrEnum):
+    """What an Eloqua custom-object field accepts."""
+
+    TEXT = "text"
+    LARGE_TEXT = "large text"
+    NUMBER = "number"
+    NUMERIC = "numeric"
+    DATE = "date"
+    EMAIL = "email address"
+    BOOLEAN = "boolean"
+
+
+class RejectCode(StrEnum):
+    """Codes of rows refused before upload (Eloqua's own codes look like ELQ-00002)."""
+
+    LENGTH = "TARGET-LENGTH"
+    NUMBER = "TARGET-NUMBER"
+    NUMERIC = "TARGET-NUMERIC"
+    DATE = "TARGET-DATE"
+    EMAIL = "TARGET-EMAIL"
+    IDENTIFIER = "TARGET-IDENTIFIER"
+    SIZE = "TARGET-SIZE"
+
+
+class ValueRejected(Exception):
+    """A value that Eloqua would certainly refuse."""
+
+    def __init__(self, code: RejectCode, message: str) -> None:
+        """Keep the code next to the message.
+
+        Args:
+            code: the reject code.
+            message: why, in words.
+        """
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class DateOptions:
+    """How date fields are written: a strftime format in a time zone."""
+
+    fmt: str = "%Y-%m-%d %H:%M:%S"
+    tz: dt.tzinfo = dt.UTC
+
+
+Converter = Callable[[Any], str | None]
+
+
+def to_text(value: Any) -> str:
+    """Any JSON-ish value as the string Eloqua stores (booleans as true/false, no exponents).
+
+    Args:
+        value: a Singer value (not None).
+
+    Returns:
+        The string.
+    """
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, Decimal | float):
+        text = format(value if isinstance(value, Decimal) else Decimal(repr(value)), "f")
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    else:
+        text = _JSON.encode(value).decode()
+    return text
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """A number, or a numeric string, as a finite Decimal (floats via their repr, never binary).
+
+    Args:
+        value: a Singer value (not None).
+
+    Returns:
+        The Decimal, or None when the value is not a finite number.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def text_converter(limit: int) -> Converter:
+    """Strings up to `limit` characters.
+
+    Args:
+        limit: the field's length limit.
+
+    Returns:
+        The converter.
+    """
+
+    def convert(value: Any) -> str | None:
+        if value is None:
+            return None
+        text = value if isinstance(value, str) else to_text(value)
+        if len(text) > limit:
+            raise ValueRejected(
+                RejectCode.LENGTH, f"{len(text)} characters; the field takes at most {limit}"
+            )
+        return text
+
+    return convert
+
+
+def convert_number(value: Any) -> str | None:
+    """A non-negative integer (Eloqua `number` fields).
+
+    Args:
+        value: a Singer value.
+
+    Returns:
+        The integer as a string, or None.
+
+    Raises:
+        ValueRejected: not a non-negative integer.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    number = to_decimal(value)
+    if number is None or number < 0 or number != number.to_integral_value():
+        raise ValueRejected(RejectCode.NUMBER, f"{to_text(value)!r} is not a non-negative integer")
+    return str(int(number))
+
+
+def convert_numeric(value: Any) -> str | None:
+    """A decimal with at most 4 places and 15 integer digits (Eloqua `numeric` fields).
+
+    Args:
+        value: a Singer value.
+
+    Returns:
+        The number as a plain string (no exponent), or None.
+
+    Raises:
+        ValueRejected: not a number, or too many digits.
+    """
+    if value is None or value == "":
+        return None
+    if type(value) is int and abs(value) < 10**NUMERIC_INTEGER_DIGITS:
+        return str(value)
+    if type(value) is Decimal:
+        # Fast path for the common case: plain notation already within the limits.
+        text = str(value)
+        integer, _, decimals = text.partition(".")
+        if (
+            integer.lstrip("-").isdigit()
+            and len(decimals) <= NUMERIC_DECIMALS
+            and (not decimals or decimals.isdigit())
+            and len(integer.lstrip("-")) <= NUMERIC_INTEGER_DIGITS
+        ):
+            return text
+    number = to_decimal(value)
+    if number is None:
+        raise ValueRejected(RejectCode.NUMERIC, f"{to_text(value)!r} is not a number")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -NUMERIC_DECIMALS:
+        exponent = number.normalize().as_tuple().exponent  # trailing zeros do not count
+    if isinstance(exponent, int) and exponent < -NUMERIC_DECIMALS:
+        raise ValueRejected(
+            RejectCode.NUMERIC,
+            f"{to_text(value)!r} has more than {NUMERIC_DECIMALS} decimal places",
+        )
+    if number and number.adjusted() >= NUMERIC_INTEGER_DIGITS:
+        raise ValueRejected(
+            RejectCode.NUMERIC,
+            f"{to_text(value)!r} has more than {NUMERIC_INTEGER_DIGITS} integer digits",
+        )
+    return format(number, "f")
+
+
+def date_converter(options: DateOptions) -> Converter:
+    """Dates and date-times written per `options` (naive date-times are taken as UTC).
+
+    Args:
+        options: format and time zone.
+
+    Returns:
+        The converter.
+    """
+    cache: dict[Any, str] = {}
+
+    def convert(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        # Loads repeat the same timestamps a lot; formatting in a zone is the costly part.
+        hit = cache.get(value) if isinstance(value, str) else None
+        if hit is not None:
+            return hit
+        text = _format_moment(value)
+        if isinstance(value, str):
+            if len(cache) >= DATE_CACHE_SIZE:
+                cache.clear()
+            cache[value] = text
+        return text
+
+    def _format_moment(value: Any) -> str:
+        moment = _as_moment(value)
+        if moment is None:
+            raise ValueRejected(RejectCode.DATE, f"{to_text(value)!r} is not a date or date-time")
+        if isinstance(moment, dt.datetime):
+            aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+            return aware.astimezone(options.tz).strftime(options.fmt)
+        # A calendar date has no zone to convert from: it stays that day.
+        return dt.datetime.combine(moment, dt.time()).strftime(options.fmt)
+
+    return convert
+
+
+def convert_email(value: Any) -> str | None:
+    """An email address.
+
+    Args:
+        value: a Singer value.
+
+    Returns:
+        The address, or None.
+
+    Raises:
+        ValueRejected: not an email address.
+    """
+    if value is None or value == "":
+        return None
+    text = to_text(value)
+    if len(text) > TEXT_LIMIT or EMAIL_PATTERN.match(text) is None:
+        raise ValueRejected(RejectCode.EMAIL, f"{text[:80]!r} is not a valid email address")
+    return text
+
+
+def convert_boolean(value: Any) -> str | None:
+    """Booleans as the strings true/false; other values as text.
+
+    Args:
+        value: a Singer value.
+
+    Returns:
+        The string, or None.
+    """
+    return None if value is None else to_text(value)
+
+
+def make_converter(kind: FieldKind, options: DateOptions) -> Converter:
+    """The converter for one field kind.
+
+    Args:
+        kind: the field's kind.
+        options: date format and zone.
+
+    Returns:
+        A function from a Singer value to the string sent (or None, sent as JSON null).
+    """
+    if kind is FieldKind.TEXT:
+        return text_converter(TEXT_LIMIT)
+    if kind is FieldKind.LARGE_TEXT:
+        return text_converter(LARGE_TEXT_LIMIT)
+    if kind is FieldKind.DATE:
+        return date_converter(options)
+    simple: dict[FieldKind, Converter] = {
+        FieldKind.NUMBER: convert_number,
+        FieldKind.NUMERIC: convert_numeric,
+        FieldKind.EMAIL: convert_email,
+        FieldKind.BOOLEAN: convert_boolean,
+    }
+    return simple[kind]
+
+
+def _as_moment(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
