@@ -18,9 +18,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import requests
-
 from sandbox.cli import DEFAULT_DOMO_PORT, DEFAULT_ELOQUA_PORT
 from sandbox.domo.client import DomoControl
 from sandbox.domo.seed import DEMO_DATASET_ID, append_demo_load
@@ -62,7 +62,8 @@ def running_sandbox() -> Iterator[None]:
     process = subprocess.Popen(
         [str(BIN / "sandbox"), "serve", "--seed", "demo"], stdout=subprocess.PIPE, text=True
     )
-    assert process.stdout is not None
+    if process.stdout is None:
+        sys.exit("demo: could not read the sandbox's output.")
     for line in process.stdout:
         print(f"   sandbox | {line.rstrip()}", flush=True)
         if line.strip() == "ready":
@@ -80,30 +81,53 @@ def show_custom_object(eloqua: EloquaControl, custom_object_id: int) -> int:
     """Print the record count and a few records; return the count."""
     records = eloqua.records(custom_object_id)
     linked = sum(1 for r in records if r.get("contactId"))
-    print(f"   custom object {custom_object_id} holds {len(records)} records "
-          f"({linked} linked to a contact)")
-    widths = (32, 12, 12, 8, 10)
-    header = "   " + " ".join(name.replace("_", " ")[:w].ljust(w) for name, w in zip(SHOWN_FIELDS, widths))
-    print(header)
+    print(
+        f"   custom object {custom_object_id} holds {len(records)} records "
+        f"({linked} linked to a contact)"
+    )
+    columns = list(zip(SHOWN_FIELDS, (32, 14, 14, 8, 10), strict=True))
+    print("   " + " ".join(name.replace("_", " ")[:w].ljust(w) for name, w in columns))
     for record in records[:5]:
-        values = [str(_field(record, name) or "")[:w].ljust(w) for name, w in zip(SHOWN_FIELDS, widths)]
-        print("   " + " ".join(values))
+        print("   " + " ".join(str(_field(record, n) or "")[:w].ljust(w) for n, w in columns))
     return len(records)
 
 
-def _field(record: dict, prefix: str) -> object:
+def _field(record: dict[str, Any], prefix: str) -> object:
     for key, value in record["fields"].items():
         if key.startswith(prefix):
             return value
     return None
 
 
+def _by_email(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {str(_field(r, "Email_Address")): r["fields"] for r in records}
+
+
+def _label(internal_name: str) -> str:
+    return internal_name.rstrip("0123456789").replace("_", " ")
+
+
+def show_updates(before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]) -> None:
+    """Print a few records run 2 updated, with the values that changed."""
+    changed = [email for email in after if email in before and after[email] != before[email]]
+    print(f"   {len(changed)} existing records were updated by run 2, for example:")
+    for email in changed[:3]:
+        diffs = [
+            f"{_label(name)}: {before[email].get(name)!r} -> {value!r}"
+            for name, value in after[email].items()
+            if before[email].get(name) != value
+        ]
+        print(f"     {email}: " + "; ".join(diffs))
+
+
 def show_last_syncs(eloqua: EloquaControl, since: int) -> None:
     """Print the created/updated counts of the syncs after the first `since`."""
     for sync in eloqua.syncs()[since:]:
-        print(f"   sync {sync.get('uri')}: {sync.get('status')}, "
-              f"created {sync.get('created', 0)}, updated {sync.get('updated', 0)}, "
-              f"rejected {sync.get('rejected', 0)}")
+        print(
+            f"   sync {sync['uri']}: {sync['status']}, created {sync['created']}, "
+            f"updated {sync['updated']}, rejected {sync['rejected']}, "
+            f"linked to contacts {sync['linked']}"
+        )
 
 
 def main() -> int:
@@ -113,7 +137,9 @@ def main() -> int:
     meltano("install")
     with running_sandbox():
         domo, eloqua = DomoControl(DOMO_URL), EloquaControl(ELOQUA_URL)
-        custom_object_id = eloqua.custom_object_id("Event Registrations")
+        custom_object_id = next(
+            int(co["id"]) for co in eloqua.custom_objects() if co["name"] == "Event Registrations"
+        )
         say("Forgetting any state of an earlier demo, so this one starts from the first load")
         meltano("state", "clear", "--force", STATE_ID, check=False)
         say("Run 1: meltano run tap-domo target-eloqua (all 3 loads of the DataSet)")
@@ -129,11 +155,13 @@ def main() -> int:
         say("A new load lands in Domo")
         batch_id = append_demo_load(domo, DEMO_DATASET_ID)
         print(f"   appended load _BATCH_ID_ = {batch_id}")
+        snapshot = _by_email(eloqua.records(custom_object_id))
         say("Run 2: only the new load is read and written")
         meltano("run", "tap-domo", "target-eloqua")
         after = show_custom_object(eloqua, custom_object_id)
         show_last_syncs(eloqua, syncs_so_far)
         print(f"   records before {before}, after {after}: {after - before} created by run 2")
+        show_updates(snapshot, _by_email(eloqua.records(custom_object_id)))
         meltano("state", "get", STATE_ID)
     say("Done. The sandbox is stopped; `make demo` can be run again.")
     return 0
