@@ -1,0 +1,101 @@
+"""Run a shell-free pipeline of processes and measure it: wall time, peak RSS per process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class ProcessResult:
+    """What one process of a pipeline used."""
+
+    name: str
+    returncode: int
+    peak_rss_mb: float
+    cpu_seconds: float
+
+
+@dataclass
+class PipelineResult:
+    """One timed run of a pipeline."""
+
+    seconds: float
+    processes: list[ProcessResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every process exited 0."""
+        return all(p.returncode == 0 for p in self.processes)
+
+
+@dataclass
+class Step:
+    """One process of a pipeline: a name, its argv, and optionally its own environment."""
+
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str] | None = None
+
+
+def run_pipeline(
+    steps: Sequence[Step],
+    *,
+    stdin_path: Path | None = None,
+    stdout_path: Path | None = None,
+    stderr_dir: Path | None = None,
+    timeout: float = 3600,
+) -> PipelineResult:
+    """Run `steps[0] | steps[1] | ...`, wait for all, and measure each with wait4's rusage."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
+    final_out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
+    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    started = time.perf_counter()
+    previous = stdin
+    try:
+        for index, step in enumerate(steps):
+            last = index == len(steps) - 1
+            err = (
+                open(stderr_dir / f"{step.name}.stderr", "wb")  # noqa: SIM115
+                if stderr_dir
+                else subprocess.DEVNULL
+            )
+            env = {**os.environ, **(step.env or {})}
+            proc = subprocess.Popen(
+                list(step.argv),
+                stdin=previous,
+                stdout=final_out if last else subprocess.PIPE,
+                stderr=err,
+                env=env,
+            )
+            if previous not in (subprocess.DEVNULL, stdin) and hasattr(previous, "close"):
+                previous.close()  # the child holds its own copy of the pipe's read end
+            previous = proc.stdout if proc.stdout is not None else subprocess.DEVNULL
+            procs.append((step.name, proc))
+        results = [_wait(name, proc, started + timeout) for name, proc in procs]
+    finally:
+        for handle in (stdin, final_out):
+            if hasattr(handle, "close"):
+                handle.close()
+    return PipelineResult(seconds=time.perf_counter() - started, processes=results)
+
+
+def _wait(name: str, proc: subprocess.Popen[bytes], deadline: float) -> ProcessResult:
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+        time.sleep(0.005)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return ProcessResult(
+        name=name,
+        returncode=proc.returncode,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+    )
