@@ -59,6 +59,8 @@ class ValidatedUpload:
         converted = [
             self._column(list_, column) for list_, column in zip(cells, columns, strict=True)
         ]
+        #: Each column's converted values, in row order (the transpose of `tuples`).
+        self.by_column = converted
         self.has_absent = tuples is None and any(ABSENT in c for c in converted)
         if tuples is not None and all(a is b for a, b in zip(converted, cells, strict=True)):
             # Nothing changed: the rows' own tuples are the converted values.
@@ -130,14 +132,21 @@ def _fast_column(cells: Sequence[Any], distinct: set[Any], column: Column) -> Se
     provable this way", and the caller then checks value by value.
     """
     blanks = {None, "", ABSENT} & distinct
-    values = distinct - blanks
-    # Only str values qualify: anything else (numbers, booleans) takes the slow path.
-    if values and (set(map(type, values)) != {str} or not _provably_valid(values, column)):
+    # A copy of a big set costs as much as a check: only make it when there is a blank to drop.
+    values = distinct - blanks if blanks else distinct
+    try:
+        if values and not _provably_valid(values, column):
+            return None
+    except TypeError:
+        # Only str values qualify: anything else (numbers, booleans) takes the slow path. The
+        # checks below raise TypeError on them (`len`, `str.join`, `re` all refuse non-str),
+        # which spares a pass over the values just to look at their types.
         return None
     return [cell or None for cell in cells] if "" in blanks else cells
 
 
-def _provably_valid(values: set[str], column: Column) -> bool:
+def _provably_valid(values: set[Any], column: Column) -> bool:
+    """Whether every value is valid as is (raises TypeError if some value is not a str)."""
     kind = column.data_type
     if kind in ("text", "largeText", "emailAddress"):
         if max(map(len, values)) > _MAX_LENGTH.get(kind, column.limit):
@@ -185,7 +194,7 @@ def _convert(column: Column, cell: Any) -> Any:
 
 
 def _as_dicts(rows: Sequence[Any], errors: dict[int, RowError]) -> list[dict[str, Any]]:
-    if all(type(row) is dict for row in rows):
+    if set(map(type, rows)) <= {dict}:
         return list(rows)
     checked: list[dict[str, Any]] = []
     for position, row in enumerate(rows):

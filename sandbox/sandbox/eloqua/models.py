@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import repeat
+from operator import methodcaller
 
 #: REST data types (CS `FieldDataType.cs`) and what the Bulk API reports for them (BTYPES).
 BULK_TYPES: dict[str, str] = {
@@ -151,12 +153,19 @@ class RecordStore:
     def create_many(self, rows: list[dict[int, str | None]], now: float) -> None:
         """`create` for many records at once (the bulk path of a sync)."""
         first = self._last_id + 1
-        records = [Record(i, values, now, now) for i, values in enumerate(rows, first)]
+        ids = range(first, first + len(rows))
+        records = list(map(Record, ids, rows, repeat(now), repeat(now)))
         self._last_id += len(records)
-        self.by_id.update(zip(range(first, first + len(records)), records, strict=True))
+        self.by_id.update(zip(ids, records, strict=True))
         for field_id, index in self._indexes.items():
-            for record in records:
-                value = record.values.get(field_id)
+            values = list(map(methodcaller("get", field_id), rows))
+            distinct = set(values)
+            fresh = len(distinct) == len(values) and index.keys().isdisjoint(distinct)
+            if fresh and None not in distinct:
+                # New distinct values (a unique field, the usual index): one C-level update.
+                index.update(zip(values, map(list, zip(records)), strict=True))
+                continue
+            for record, value in zip(records, values, strict=True):
                 if value is not None:
                     index.setdefault(value, []).append(record)
 
