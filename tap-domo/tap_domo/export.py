@@ -7,7 +7,6 @@ import io
 import logging
 import sys
 import typing as t
-import zlib
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
@@ -25,7 +24,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 #: We ask Domo not to escape formula-like cells with a leading `'` (domo-api.md §3.1), so the
 #: values are read as stored and nothing is stripped.
 EXPORT_PARAMS = {"includeHeader": "true", "disableFormulaInterpretation": "false"}
-_SEPARATOR = "\x1f"
+READ_BUFFER_BYTES = 1 << 20
 
 
 class ExportReader:
@@ -137,7 +136,10 @@ def _csv_rows(response: requests.Response) -> Generator[list[str]]:
     raw.decode_content = True
     # Leave the raw stream open at EOF for TextIOWrapper (else "I/O operation on closed file").
     raw.auto_close = False
-    text = io.TextIOWrapper(t.cast("t.IO[bytes]", raw), encoding="utf-8-sig", newline="")
+    # Reads of 1 MiB: TextIOWrapper asks for 8 KiB at a time, and each read of urllib3's stream
+    # costs a few Python calls (its `closed` property alone was 4 % of the tap's CPU).
+    buffered = io.BufferedReader(t.cast("io.RawIOBase", raw), buffer_size=READ_BUFFER_BYTES)
+    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
     try:
         yield from csv.reader(text, strict=True)
     finally:
@@ -173,4 +175,10 @@ def _checked(rows: Generator[list[str]], width: int) -> Generator[list[str]]:
 
 
 def _crc(row: list[str], digest: int) -> int:
-    return zlib.crc32(_SEPARATOR.join(row).encode("utf-8", "surrogatepass"), digest)
+    """Fold a row into the digest of the rows before it.
+
+    Python's hash of a tuple of strings (64 bits, and half the cost of a CRC-32 of the encoded
+    row) is enough to notice a DataSet that changed: it is salted per process, and a digest is
+    only ever compared within the run that made it.
+    """
+    return hash((digest, *row))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+import typing as t
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tap_domo import sql
-from tap_domo.client import DomoClient, QueryResult, Target
+from tap_domo.client import DomoClient, QueryPage, QueryResult, Target
 from tap_domo.datasets import Column
 from tap_domo.errors import DomoApiError, IncompleteReadError
-from tap_domo.types import BATCH_ID, Parser, batch_number, json_parser, record_builder
+from tap_domo.query_rows import BatchDecoder, RowDecoder
+from tap_domo.types import BATCH_ID, batch_number
 
 Number = sql.Number
 
@@ -37,7 +39,8 @@ class QueryReader:
     (``_BATCH_ID_ > a AND _BATCH_ID_ <= b``) up to `page_size` rows per query; a batch larger
     than a page is read with ``ORDER BY`` every column and ``LIMIT/OFFSET``. Every page is
     checked against the plan's counts before any of its rows is yielded, so a truncated or
-    shifted answer fails the run instead of skipping or repeating rows.
+    shifted answer fails the run instead of skipping or repeating rows. A page's rows stay JSON
+    text until they are yielded (see `QueryPage`): the check reads only their `_BATCH_ID_`.
     """
 
     #: Most batches one plan query lists; the plan continues from the last one listed.
@@ -57,7 +60,7 @@ class QueryReader:
         self.page_size = page_size
         self.logger = logger
         self.queries = 0
-        self._parsers = {col.name: json_parser(col.name, col.kind) for col in self.columns}
+        self._by_name = {col.name: col for col in self.columns}
 
     def order_clause(self) -> str:
         """ORDER BY every column; raises for a column that cannot be quoted safely.
@@ -108,11 +111,11 @@ class QueryReader:
         offset = 0
         while offset < total:
             expected = min(self.page_size, total - offset)
-            result = self._query(sql.all_rows_sql(order, self.page_size, offset))
-            self._expect(len(result.rows), expected, f"rows {offset + 1}-{offset + expected}")
+            page = self._query_page(sql.all_rows_sql(order, self.page_size, offset))
+            self._expect(len(page.rows), expected, f"rows {offset + 1}-{offset + expected}")
             offset += expected
-            yield from self._records(result)
-            del result
+            yield from self._records(page)
+            del page
 
     def _plan(self, lower: Number | None, upper: Number) -> Iterator[BatchCount]:
         while True:
@@ -128,35 +131,59 @@ class QueryReader:
     def _batch_group(
         self, previous: Number | None, group: Sequence[BatchCount]
     ) -> Iterator[dict[str, Any]]:
-        result = self._query(sql.batches_sql(previous, group[-1].batch))
-        index = self._batch_index(result)
-        got = Counter(batch_number(row[index]) for row in result.rows)
+        page = self._query_page(sql.batches_sql(previous, group[-1].batch))
         want = {entry.batch: entry.rows for entry in group}
-        if got != want:
-            described = ", ".join(f"{b}: {got.get(b, 0)} of {n}" for b, n in want.items())
+        self._batch_column(page)
+        if len(page.rows) != sum(want.values()):
+            self._mismatch(page, want)
+        # The counts per batch are checked as the rows go by, before a row of the next batch is
+        # yielded and so before the stream can bookmark a batch: reading every row's batch id
+        # ahead would cost a second decode of the page.
+        current: Any = None
+        seen = 0
+        for record in self._records(page):
+            batch = record[BATCH_ID]
+            if not seen or batch != current:
+                if seen and seen != want[current]:
+                    self._mismatch(page, want)
+                # In plan order, each batch once: else a batch would be bookmarked too early.
+                if batch not in want or (current is not None and batch < current):
+                    self._mismatch(page, want)
+                current, seen = batch, 0
+            seen += 1
+            if seen > want[current]:
+                self._mismatch(page, want)
+            yield record
+
+    def _mismatch(self, page: QueryPage, want: dict[Number, int]) -> t.NoReturn:
+        got = Counter(self._batches(page))
+        if got == want:
             raise IncompleteReadError(
-                f"{self.target}: Domo returned rows that do not match its own batch counts "
-                f"({described}); the DataSet probably changed during the run; run again (the "
-                "bookmark names only batches read in full)"
+                f"{self.target}: Domo returned the rows of a page out of {BATCH_ID} order; run "
+                "again (the bookmark names only batches read in full)"
             )
-        yield from self._records(result)
+        described = ", ".join(f"{b}: {got.get(b, 0)} of {n}" for b, n in want.items())
+        raise IncompleteReadError(
+            f"{self.target}: Domo returned rows that do not match its own batch counts "
+            f"({described}); the DataSet probably changed during the run; run again (the "
+            "bookmark names only batches read in full)"
+        )
 
     def _large_batch(self, entry: BatchCount) -> Iterator[dict[str, Any]]:
         order = self.order_clause()
         offset = 0
         while offset < entry.rows:
             expected = min(self.page_size, entry.rows - offset)
-            result = self._query(sql.batch_page_sql(entry.batch, order, self.page_size, offset))
-            index = self._batch_index(result)
-            matching = sum(1 for row in result.rows if batch_number(row[index]) == entry.batch)
-            self._expect(
-                matching if matching == len(result.rows) else -1,
-                expected,
-                f"_BATCH_ID_ {entry.batch}, rows {offset + 1}-{offset + expected}",
-            )
+            page = self._query_page(sql.batch_page_sql(entry.batch, order, self.page_size, offset))
+            self._batch_column(page)
+            what = f"_BATCH_ID_ {entry.batch}, rows {offset + 1}-{offset + expected}"
+            self._expect(len(page.rows), expected, what)
             offset += expected
-            yield from self._records(result)
-            del result
+            for record in self._records(page):
+                if record[BATCH_ID] != entry.batch:
+                    self._expect(-1, expected, what)
+                yield record
+            del page
 
     def _expect(self, got: int, expected: int, what: str) -> None:
         if got != expected:
@@ -166,34 +193,51 @@ class QueryReader:
                 "truncated; run again (the bookmark names only batches read in full)"
             )
 
-    def _batch_index(self, result: QueryResult) -> int:
+    def _batch_column(self, page: QueryPage) -> int:
         try:
-            return result.columns.index(BATCH_ID)
+            return page.columns.index(BATCH_ID)
         except ValueError:
             raise DomoApiError(
                 f"{self.target}: the query answer has no {BATCH_ID} column"
             ) from None
 
-    def _records(self, result: QueryResult) -> Iterator[dict[str, Any]]:
-        build = record_builder(result.columns, self._parsers_for(result.columns))
-        rows = result.rows
-        del result
-        for row in rows:
+    def _batches(self, page: QueryPage) -> Iterator[Number | None]:
+        """The `_BATCH_ID_` of each row of a page, read without decoding the other values."""
+        self._columns_of(page)
+        decoder = BatchDecoder(len(page.columns), self._batch_column(page))
+        for raw in page.rows:
             try:
-                yield build(row)
+                yield decoder.batch(raw)
             except ValueError as exc:
                 raise DomoApiError(
                     f"{self.target}: unreadable value in a query row: {exc}"
                 ) from exc
 
-    def _parsers_for(self, names: Sequence[str]) -> list[Parser | None]:
-        unknown = [name for name in names if name not in self._parsers]
+    def _records(self, page: QueryPage) -> Iterator[dict[str, Any]]:
+        record = RowDecoder(self._columns_of(page)).record
+        rows = page.rows
+        del page
+        for raw in rows:
+            try:
+                yield record(raw)
+            except ValueError as exc:
+                raise DomoApiError(
+                    f"{self.target}: unreadable value in a query row: {exc}"
+                ) from exc
+
+    def _columns_of(self, page: QueryPage) -> list[Column]:
+        unknown = [name for name in page.columns if name not in self._by_name]
         if unknown:
             raise DomoApiError(
                 f"{self.target}: the query answer has columns {unknown} that the DataSet schema "
                 "does not list; the schema changed during the run; run again"
             )
-        return [self._parsers[name] for name in names]
+        return [self._by_name[name] for name in page.columns]
+
+    def _query_page(self, text: str) -> QueryPage:
+        self.queries += 1
+        self.logger.debug("Query on %s: %s", self.target, text)
+        return self.client.query_page(self.target, text)
 
     def _query(self, text: str) -> QueryResult:
         self.queries += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import typing as t
 from collections.abc import Iterator
 from decimal import Decimal
@@ -19,6 +20,7 @@ from tap_domo.export import ExportReader
 from tap_domo.query import QueryReader
 from tap_domo.settings import Settings
 from tap_domo.types import BATCH_ID, batch_number, json_schema
+from tap_domo.writer import BufferedWriter
 
 if t.TYPE_CHECKING:
     from singer_sdk import Tap
@@ -77,10 +79,20 @@ class DataSetStream(Stream):
                 "can see",
                 self.target,
             )
-        if self.replication_key is None:
-            yield from self._full_table()
-        else:
-            yield from self._incremental(context)
+        try:
+            if self.replication_key is None:
+                yield from self._full_table()
+            else:
+                yield from self._incremental(context)
+        except BaseException:
+            # The records read before a failure still go out (the target may use them), but a
+            # failing write (a closed pipe) must not hide the error that stopped the run.
+            with contextlib.suppress(OSError, ValueError):
+                self._flush_output()
+            raise
+        # The SDK writes a final STATE only when the state changed (never for FULL_TABLE), and
+        # `Tap.sync_all` is final: so the buffered RECORDs are written out here.
+        self._flush_output()
 
     def _full_table(self) -> Iterator[dict[str, Any]]:
         method = self._choose("export", f"{BATCH_ID} is absent, so all rows are read (FULL_TABLE)")
@@ -152,6 +164,51 @@ class DataSetStream(Stream):
         super()._increment_stream_state({BATCH_ID: batch}, context=context)
         self.state_manager.is_flushed = False
         self._write_state_message()
+
+    def _process_record(
+        self,
+        record: Record,
+        child_context: Context | None = None,
+        partition_context: Context | None = None,
+    ) -> None:
+        """Skip the SDK's per-record child-stream work: a DataSet has no children or partitions.
+
+        The SDK copies every record to make a child context and then finds no child to sync.
+
+        Args:
+            record: the record.
+            child_context: the child context.
+            partition_context: the partition context.
+        """
+        if self.child_streams or partition_context:
+            super()._process_record(record, child_context, partition_context)
+
+    def _flush_output(self) -> None:
+        writer = self._tap.message_writer
+        if isinstance(writer, BufferedWriter):
+            writer.flush()
+
+    def _write_record_message(self, record: Record) -> None:
+        """Write RECORD messages straight to the buffered writer when every column is selected.
+
+        Building a `RecordMessage` per record (and its dict, and its timestamp conversion)
+        costs more than encoding the line; the line written is the same.
+
+        Args:
+            record: the record.
+        """
+        writer = self._tap.message_writer
+        if not self._all_selected or not isinstance(writer, BufferedWriter):
+            super()._write_record_message(record)
+            return
+        extracted = utc_now()
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                writer.write_record(
+                    stream_map.stream_alias, mapped, self._stream_version, extracted
+                )
+        self.state_manager.is_flushed = False
 
     def _generate_record_messages(self, record: Record) -> t.Generator[RecordMessage, None, None]:
         """RECORD messages, skipping the SDK's per-record property walk when all are selected.

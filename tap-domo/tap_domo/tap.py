@@ -6,7 +6,6 @@ from functools import cached_property
 
 from singer_sdk import Stream, Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tap_domo.client import DomoClient
 from tap_domo.datasets import describe, stream_names
@@ -18,14 +17,16 @@ from tap_domo.settings import (
     read_settings,
 )
 from tap_domo.streams import DataSetStream
+from tap_domo.writer import BufferedWriter
 
 
 class TapDomo(Tap):
     """Singer tap for Domo DataSets, incremental on `_BATCH_ID_`."""
 
     name = "tap-domo"
-    # msgspec writes Decimal as an exact JSON number (decimal_format="number").
-    message_writer_class = MsgSpecWriter
+    # msgspec writes Decimal as an exact JSON number (decimal_format="number"); RECORD lines
+    # are buffered until the next STATE (see BufferedWriter); each stream flushes at its end.
+    message_writer_class = BufferedWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property(

@@ -129,3 +129,56 @@ def test_fatal_not_retried():
     with pytest.raises(DomoApiError):
         call_with_retries(operation, RetryPolicy(sleep=lambda s: None), "x", logging.getLogger("t"))
     assert calls == [1]
+
+
+class Trickle:
+    """A raw stream that hands out a body a few bytes per read."""
+
+    def __init__(self, body: bytes, step: int = 7):
+        self.body, self.step, self.at = body, step, 0
+
+    def readinto(self, view):
+        chunk = self.body[self.at : self.at + min(self.step, len(view))]
+        view[: len(chunk)] = chunk
+        self.at += len(chunk)
+        return len(chunk)
+
+
+def streamed(body: bytes, length: int | None, encoding: str | None = None):
+    resp = response(200)
+    resp._content = False
+    resp._content_consumed = False
+    resp.raw = Trickle(body)
+    if length is not None:
+        resp.headers["Content-Length"] = str(length)
+    if encoding:
+        resp.headers["Content-Encoding"] = encoding
+    return resp
+
+
+def test_read_body_fills_a_buffer_of_the_announced_length():
+    from tap_domo.client import read_body
+
+    body = b'{"columns":["a"],"rows":[[1],[2]]}'
+    assert bytes(read_body(streamed(body, len(body)))) == body
+
+
+def test_read_body_of_a_cut_response_is_retriable():
+    from tap_domo.client import read_body
+    from tap_domo.retry import as_retriable
+
+    with pytest.raises(ConnectionError) as info:
+        read_body(streamed(b"[1,2", 10))
+    assert as_retriable(info.value) is not None
+
+
+def test_read_body_without_a_plain_length_uses_requests():
+    from tap_domo.client import read_body
+
+    class Raw(Trickle):
+        def stream(self, chunk_size, decode_content=True):
+            yield self.body
+
+    resp = streamed(b"[1]", None)
+    resp.raw = Raw(b"[1]")
+    assert read_body(resp) == b"[1]"

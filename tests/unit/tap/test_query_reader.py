@@ -3,8 +3,9 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+import msgspec
 import pytest
-from tap_domo.client import QueryResult, Target
+from tap_domo.client import QueryPage, QueryResult, Target
 from tap_domo.datasets import Column
 from tap_domo.errors import IncompleteReadError
 from tap_domo.query import BatchCount, QueryReader, _pack
@@ -45,6 +46,12 @@ class FakeClient:
         if self.drop_last:
             rows = rows[:-1]
         return QueryResult(cols, rows)
+
+    def query_page(self, target, text):
+        """Like the real client: the same answer, each row left as its JSON text."""
+        result = self.query(target, text)
+        encoder = msgspec.json.Encoder(decimal_format="number")
+        return QueryPage(result.columns, [msgspec.Raw(encoder.encode(row)) for row in result.rows])
 
 
 def reader(client, page_size):
@@ -119,3 +126,58 @@ def test_count_mismatch_fails_before_yielding():
         "(1: 2 of 2, 2: 0 of 1); the DataSet probably changed during the run; run again (the "
         "bookmark names only batches read in full)"
     )
+
+
+class ShiftingClient(FakeClient):
+    """Answers a page with the right number of rows but other batches (the DataSet changed)."""
+
+    def __init__(self, rows, page_rows):
+        super().__init__(rows)
+        self.page_rows = page_rows
+
+    def query(self, target, text):
+        result = super().query(target, text)
+        if text.startswith("SELECT *"):
+            result.rows = [[v, Decimal(b)] for v, b in self.page_rows]
+        return result
+
+
+def test_a_shifted_page_fails_before_a_row_of_the_next_batch():
+    # Plan: batch 1 has 2 rows, batch 2 has 1; the page has one row of 1 and two of 2.
+    client = ShiftingClient([(1, 1), (2, 1), (3, 2)], [(1, 1), (3, 2), (4, 2)])
+    yielded: list[int] = []
+    records = reader(client, 10).incremental(None, 2)
+    with pytest.raises(IncompleteReadError, match=r"\(1: 1 of 2, 2: 2 of 1\)"):
+        yielded.extend(record["v"] for record in records)
+    # Batch 1 was never complete, so the stream never reached a point where it could bookmark it.
+    assert yielded == [1]
+
+
+def test_a_batch_outside_the_plan_fails_before_it_is_yielded():
+    client = ShiftingClient([(1, 1), (2, 1), (3, 2)], [(1, 1), (2, 1), (9, 5)])
+    yielded: list[int] = []
+    records = reader(client, 10).incremental(None, 2)
+    with pytest.raises(IncompleteReadError, match=r"\(1: 2 of 2, 2: 0 of 1\)"):
+        yielded.extend(record["v"] for record in records)
+    assert yielded == [1, 2]
+
+
+def test_rows_out_of_batch_order_fail():
+    client = ShiftingClient([(1, 1), (2, 1), (3, 2)], [(1, 1), (3, 2), (2, 1)])
+    with pytest.raises(IncompleteReadError, match="out of _BATCH_ID_ order"):
+        list(reader(client, 10).incremental(None, 2))
+
+
+def test_a_large_batch_page_with_a_foreign_row_fails():
+    rows = [(1, 1), (2, 1), (3, 1)]
+    client = FakeClient(rows)
+
+    def query(target, text, _inner=client.query):
+        result = _inner(target, text)
+        if "OFFSET 0" in text:
+            result.rows[-1] = [9, 7]
+        return result
+
+    client.query = query
+    with pytest.raises(IncompleteReadError, match="returned 0 rows for _BATCH_ID_ 1, rows 1-2"):
+        list(reader(client, 2).incremental(None, 1))
