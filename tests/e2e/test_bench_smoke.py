@@ -15,7 +15,17 @@ pytestmark = pytest.mark.e2e
 def test_bench_runs_every_scenario(tmp_path):
     out = tmp_path / "bench.json"
     done = subprocess.run(
-        [str(BIN / "python"), "-m", "bench.run", "--rows", "3000", "--runs", "1", "--out", str(out)],
+        [
+            str(BIN / "python"),
+            "-m",
+            "bench.run",
+            "--rows",
+            "3000",
+            "--runs",
+            "1",
+            "--out",
+            str(out),
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
