@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -137,7 +138,9 @@ def _page_size(value: Any) -> int:
 
 
 def _timeout(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    # The SDK reads JSON numbers with fractions as Decimal; any finite positive number will do.
+    numeric = not isinstance(value, bool) and isinstance(value, int | float | Decimal)
+    if not numeric or not math.isfinite(value) or value <= 0:
         raise SettingsError(
             f'setting "request_timeout" is {value!r}: give a number of seconds greater than 0 '
             f"(default {DEFAULT_REQUEST_TIMEOUT:g})"
