@@ -11,6 +11,7 @@ from requests.auth import HTTPBasicAuth
 from singer_sdk.authenticators import OAuthAuthenticator
 
 from tap_domo.errors import AuthenticationError, DomoApiError, RetriableError
+from tap_domo.redact import remember
 from tap_domo.retry import RetryPolicy, call_with_retries, retry_after_seconds
 
 #: Refresh this long before `expires_in` runs out (domo-api.md §1.2).
@@ -86,6 +87,7 @@ class DomoAuthenticator(OAuthAuthenticator):
             raise AuthenticationError("Domo's token response carried no access_token")
         lifetime = float(body.get("expires_in") or 3600)
         self.access_token = token
+        remember(token)
         self.expires_in = int(lifetime)
         self._expires_at = started + max(lifetime - REFRESH_MARGIN_SECONDS, 0.0)
         self.tokens_fetched += 1
@@ -94,7 +96,10 @@ class DomoAuthenticator(OAuthAuthenticator):
         response = self._http.post(
             self.auth_endpoint,
             data=self.oauth_request_body,
-            auth=HTTPBasicAuth(self.client_id or "", self.client_secret or ""),
+            # UTF-8 bytes: requests would encode str credentials as Latin-1 and fail on others.
+            auth=HTTPBasicAuth(
+                (self.client_id or "").encode("utf-8"), (self.client_secret or "").encode("utf-8")
+            ),
             headers={"Accept": "application/json"},
             timeout=self._timeout,
         )

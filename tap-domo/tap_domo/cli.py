@@ -2,17 +2,60 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
-from tap_domo.errors import TapDomoError
+from tap_domo.errors import SettingsError, TapDomoError
+from tap_domo.redact import scrub
 from tap_domo.tap import TapDomo
+
+
+def config_paths(argv: Sequence[str]) -> list[str]:
+    """The files given with `--config` (not the special value ENV)."""
+    paths = []
+    for index, arg in enumerate(argv):
+        if arg == "--config" and index + 1 < len(argv):
+            paths.append(argv[index + 1])
+        elif arg.startswith("--config="):
+            paths.append(arg.split("=", 1)[1])
+    return [p for p in paths if p != "ENV"]
+
+
+def check_config_files(argv: Sequence[str]) -> None:
+    """Refuse a config file that is unreadable, not JSON, or not a JSON object.
+
+    The SDK would raise a bare JSONDecodeError or TypeError for these; the user needs the file
+    and the fix.
+
+    Raises:
+        SettingsError: naming the file and what is wrong with it.
+    """
+    for path in config_paths(argv):
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise SettingsError(f"cannot read the config file {path}: {exc.strerror}") from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SettingsError(
+                f"the config file {path} is not valid JSON ({exc}): it must hold one JSON "
+                "object of settings"
+            ) from None
+        if not isinstance(data, dict):
+            raise SettingsError(
+                f"the config file {path} holds a JSON {type(data).__name__}, not an object of "
+                'settings such as {"client_id": "...", "client_secret": "...", "datasets": [...]}'
+            )
 
 
 def main() -> None:
     """Run the tap's CLI; a `TapDomoError` prints ``tap-domo: <message>`` and exits 1."""
     try:
+        check_config_files(sys.argv[1:])
         TapDomo.cli()
     except TapDomoError as exc:
+        sys.stdout.flush()
         sys.stderr.flush()
-        print(f"tap-domo: {exc}", file=sys.stderr)
+        print(f"tap-domo: {scrub(str(exc))}", file=sys.stderr)
         sys.exit(1)

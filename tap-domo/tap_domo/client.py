@@ -24,6 +24,7 @@ from tap_domo.errors import (
     dataset_label,
     not_found,
 )
+from tap_domo.redact import remember_basic
 from tap_domo.retry import RetryPolicy, call_with_retries, retry_after_seconds
 
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -108,6 +109,7 @@ class DomoClient:
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=4)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+        remember_basic(client_id, client_secret)
         self.authenticator = DomoAuthenticator(
             client_id=client_id,
             client_secret=client_secret,

@@ -11,6 +11,7 @@ from typing import Any
 
 from tap_domo.errors import SettingsError
 from tap_domo.sql import check_guid
+from tap_domo.urls import check_url
 
 DEFAULT_API_URL = "https://api.domo.com"
 DEFAULT_PAGE_SIZE = 100_000
@@ -45,6 +46,7 @@ class Settings:
         page_size: rows per query page.
         request_timeout: read timeout in seconds.
         csv_empty_string_is_null: read empty STRING export fields as null.
+        api_url: the validated root of the platform API.
     """
 
     datasets: tuple[DataSetRef, ...]
@@ -53,6 +55,7 @@ class Settings:
     page_size: int
     request_timeout: float
     csv_empty_string_is_null: bool
+    api_url: str = DEFAULT_API_URL
 
 
 def read_settings(config: Mapping[str, Any]) -> Settings:
@@ -79,6 +82,7 @@ def read_settings(config: Mapping[str, Any]) -> Settings:
         page_size=_page_size(config.get("page_size", DEFAULT_PAGE_SIZE)),
         request_timeout=_timeout(config.get("request_timeout", DEFAULT_REQUEST_TIMEOUT)),
         csv_empty_string_is_null=bool(config.get("csv_empty_string_is_null", True)),
+        api_url=check_url("api_url", config.get("api_url") or DEFAULT_API_URL),
     )
 
 

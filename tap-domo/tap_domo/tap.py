@@ -129,7 +129,7 @@ class TapDomo(Tap):
         return DomoClient(
             client_id=self.config["client_id"],
             client_secret=self.config["client_secret"],
-            api_url=self.config.get("api_url") or DEFAULT_API_URL,
+            api_url=self.settings.api_url,
             request_timeout=self.settings.request_timeout,
         )
 
