@@ -19,7 +19,8 @@ from sandbox.domo.errors import (
 )
 from sandbox.domo.export import CsvOptions, stream_csv
 from sandbox.domo.models import SORTS, DomoBackend
-from sandbox.domo.sql import QueryOptions, execute
+from sandbox.domo.querylog import ExecutedQuery, QueryLog
+from sandbox.domo.sql import QueryOptions, execute_json
 
 _MAX_LIST_LIMIT = 50
 _TRUE = ("true", "1", "yes")
@@ -68,6 +69,7 @@ class DomoApp(ApiApp):
     def __init__(self) -> None:
         """Create the state, then the routes."""
         self.backend = DomoBackend()
+        self.queries = QueryLog()
         super().__init__()
 
     def api_rules(self) -> list[tuple[str, list[str], Handler]]:
@@ -82,8 +84,19 @@ class DomoApp(ApiApp):
         ]
 
     def control_rules(self) -> list[tuple[str, list[str], Handler]]:
-        """The emulator's control routes (seeding, switches, token expiry)."""
-        return control.rules(self.backend)
+        """The emulator's control routes (seeding, switches, token expiry, executed SQL)."""
+        return [
+            *control.rules(self.backend),
+            ("queries", ["GET"], self._ctl_queries_get),
+            ("queries", ["DELETE"], self._ctl_queries_clear),
+        ]
+
+    def _ctl_queries_get(self, request: Request) -> Response:
+        return json_response(self.queries.entries())
+
+    def _ctl_queries_clear(self, request: Request) -> Response:
+        self.queries.clear()
+        return Response(status=204)
 
     def error_response(self, request: Request, status: int, message: str) -> Response:
         """Domo's JSON error; a 406 is Domo's HTML page; a 401 carries `WWW-Authenticate`."""
@@ -101,6 +114,7 @@ class DomoApp(ApiApp):
         """Forget every DataSet, token and setting; re-create the default client."""
         super().reset()
         self.backend.reset()
+        self.queries.clear()
 
     # ---- helpers --------------------------------------------------------------------------------
     def _token(self, request: Request, *, csv: bool = False) -> Token:
@@ -179,8 +193,13 @@ class DomoApp(ApiApp):
             batch_id_float=settings.batch_id_float,
             datetime_separator=settings.datetime_separator,
         )
-        result = execute(dataset.store, dataset.id, sql, options)
-        return Response(orjson.dumps(result), status=200, content_type="application/json")
+        try:
+            body = execute_json(dataset.store, dataset.id, sql, options)
+        except DomoApiError as exc:
+            self.queries.add(ExecutedQuery(dataset.id, sql, exc.status, exc.message))
+            raise
+        self.queries.add(ExecutedQuery(dataset.id, sql, 200))
+        return Response(body, status=200, content_type="application/json")
 
     def export_data(self, request: Request, dataset_id: str) -> Response:
         """`GET /v1/datasets/{id}/data`: the whole DataSet as streamed CSV (§3.1)."""

@@ -72,6 +72,11 @@ class TokenAuthority:
         with self._lock:
             return self._issued
 
+    def issued_tokens(self) -> list[str]:
+        """The text of every token handed out (to check that none leaks into logs or state)."""
+        with self._lock:
+            return list(self._tokens)
+
     def issue(
         self, client_id: str, secret: str, scope: str | None, lifetime: int
     ) -> tuple[str, Token]:

@@ -203,6 +203,20 @@ class DomoControl(ControlClient):
         """Make every token issued so far expired, as an hour later."""
         self._ctl("POST", "tokens/expire")
 
+    def issued_tokens(self) -> list[str]:
+        """The text of every access token `/oauth/token` has handed out since the last reset."""
+        tokens: list[str] = self._ctl("GET", "tokens")["tokens"]
+        return tokens
+
+    def executed_sql(self) -> list[dict[str, Any]]:
+        """Every SQL text the query API received since the last reset, in order.
+
+        Each is `{"dataset_id", "sql", "status", "error"}`: `status` is 200 when the statement
+        ran, else the error status, with Domo's message in `error`.
+        """
+        entries: list[dict[str, Any]] = self._ctl("GET", "queries")
+        return entries
+
     def tokens_issued(self) -> int:
         """How many tokens `/oauth/token` has handed out since the last reset."""
         issued: int = self._ctl("GET", "tokens")["issued"]

@@ -93,7 +93,8 @@ class _Routes:
         return json_response(self.backend.settings.to_json())
 
     def tokens(self, request: Request) -> Response:
-        return json_response({"issued": self.backend.auth.issued})
+        auth = self.backend.auth
+        return json_response({"issued": auth.issued, "tokens": auth.issued_tokens()})
 
     def expire_tokens(self, request: Request) -> Response:
         self.backend.auth.expire_all()
