@@ -6,14 +6,36 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
+from target_eloqua.bulk_models import (
+    BulkField,
+    CustomObject,
+    Sync,
+    SyncLog,
+    SyncReject,
+    SyncStatus,
+    object_id_from_uri,
+    parse_bulk_field,
+    parse_custom_object,
+    parse_sync,
+)
 from target_eloqua.errors import ApiError, CredentialsError, SyncTimeoutError
 from target_eloqua.http import RetryPolicy, Transport, raise_for_status
+
+__all__ = [
+    "BulkClient",
+    "BulkField",
+    "CustomObject",
+    "Sync",
+    "SyncLog",
+    "SyncReject",
+    "SyncStatus",
+    "object_id_from_uri",
+]
 
 LOGGER = logging.getLogger("target_eloqua.bulk")
 
@@ -24,81 +46,6 @@ CREDENTIALS_HINT = (
     "Eloqua did not accept the credentials: check the `company`, `username` and `password` "
     "settings (and that the user may use the API and its IP address is allowed)"
 )
-
-
-class SyncStatus(StrEnum):
-    """A Bulk sync's status; the docs disagree on `error` vs `errored`, so both exist."""
-
-    PENDING = "pending"
-    ACTIVE = "active"
-    SUCCESS = "success"
-    WARNING = "warning"
-    ERROR = "error"
-    ERRORED = "errored"
-
-    @property
-    def is_terminal(self) -> bool:
-        """Whether the sync has finished."""
-        return self not in {SyncStatus.PENDING, SyncStatus.ACTIVE}
-
-    @property
-    def is_failure(self) -> bool:
-        """Whether the sync failed as a whole."""
-        return self in {SyncStatus.ERROR, SyncStatus.ERRORED}
-
-
-@dataclass(frozen=True)
-class CustomObject:
-    """A custom object as the Bulk API lists it."""
-
-    id: int
-    name: str
-    unique_field_uri: str | None = None
-
-
-@dataclass(frozen=True)
-class BulkField:
-    """A custom-object field from the Bulk fields endpoint, with its REST data type."""
-
-    name: str
-    internal_name: str
-    data_type: str
-    statement: str
-    uri: str
-    read_only: bool = False
-    not_null: bool = False
-    unique: bool = False
-    rest_data_type: str | None = None
-
-
-@dataclass(frozen=True)
-class Sync:
-    """A Bulk sync: where it lives and how far it got."""
-
-    uri: str
-    status: SyncStatus | None
-    raw_status: str
-
-
-@dataclass(frozen=True)
-class SyncLog:
-    """One aggregate log line of a sync."""
-
-    status_code: str
-    message: str
-    count: int
-    severity: str
-
-
-@dataclass(frozen=True)
-class SyncReject:
-    """One row Eloqua rejected during a sync."""
-
-    field_values: dict[str, Any]
-    invalid_fields: list[str]
-    message: str
-    status_code: str
-    record_index: int | None
 
 
 @dataclass
@@ -191,7 +138,7 @@ class BulkClient:
         idempotent: bool = True,
         params: dict[str, Any] | None = None,
         json_body: Any = None,
-        data: bytes | None = None,
+        data: bytes | bytearray | None = None,
     ) -> requests.Response:
         """One API call; a 401 triggers one re-discovery (pod move) and a retry.
 
@@ -252,9 +199,8 @@ class BulkClient:
         Returns:
             The custom objects.
         """
-        return [
-            _custom_object(item) for item in self._paged("/customObjects", "Listing custom objects")
-        ]
+        items = self._paged("/customObjects", "Listing custom objects")
+        return [parse_custom_object(item) for item in items]
 
     def custom_object(self, object_id: int) -> CustomObject | None:
         """One custom object by id.
@@ -268,7 +214,7 @@ class BulkClient:
         response = self.request("GET", f"/customObjects/{object_id}")
         if response.status_code == 404:
             return None
-        return _custom_object(self._json(response, f"Reading custom object {object_id}"))
+        return parse_custom_object(self._json(response, f"Reading custom object {object_id}"))
 
     def fields(self, object_id: int) -> list[BulkField]:
         """The custom object's fields (Bulk, paged) with REST data types where REST knows them.
@@ -282,7 +228,7 @@ class BulkClient:
         rest_types = self.rest_data_types(object_id)
         what = f"Listing the fields of custom object {object_id}"
         return [
-            _bulk_field(item, rest_types)
+            parse_bulk_field(item, rest_types)
             for item in self._paged(f"/customObjects/{object_id}/fields", what)
         ]
 
@@ -328,7 +274,7 @@ class BulkClient:
         body = self._json(response, f"Creating an import definition on custom object {object_id}")
         return str(body["uri"])
 
-    def upload(self, definition_uri: str, body: bytes) -> None:
+    def upload(self, definition_uri: str, body: bytes | bytearray) -> None:
         """POST one JSON array of rows to the definition's staging area.
 
         Args:
@@ -371,7 +317,7 @@ class BulkClient:
         response = self.request(
             "POST", "/syncs", idempotent=False, json_body={"syncedInstanceUri": definition_uri}
         )
-        return _sync(self._json(response, f"Starting a sync of {definition_uri}"))
+        return parse_sync(self._json(response, f"Starting a sync of {definition_uri}"))
 
     def get_sync(self, sync_uri: str) -> Sync:
         """Read a sync's status.
@@ -382,7 +328,7 @@ class BulkClient:
         Returns:
             The sync.
         """
-        return _sync(self._json(self.request("GET", sync_uri), f"Reading {sync_uri}"))
+        return parse_sync(self._json(self.request("GET", sync_uri), f"Reading {sync_uri}"))
 
     def wait_for_sync(self, sync_uri: str, first_interval: float, timeout: float) -> Sync:
         """Poll a sync with growing intervals until it is terminal.
@@ -452,50 +398,3 @@ class BulkClient:
                 status_code=str(item.get("statusCode", "")),
                 record_index=int(index) if isinstance(index, int) else None,
             )
-
-
-def object_id_from_uri(uri: str) -> int:
-    """The numeric id at the end of a `/customObjects/{id}` uri.
-
-    Args:
-        uri: a uri such as "/customObjects/5".
-
-    Returns:
-        The id.
-    """
-    return int(uri.rstrip("/").rsplit("/", 1)[-1])
-
-
-def _custom_object(item: dict[str, Any]) -> CustomObject:
-    unique = item.get("uniqueFieldUri")
-    return CustomObject(
-        id=object_id_from_uri(str(item["uri"])),
-        name=str(item.get("name", "")),
-        unique_field_uri=str(unique) if unique else None,
-    )
-
-
-def _bulk_field(item: dict[str, Any], rest_types: dict[str, str]) -> BulkField:
-    uri = str(item.get("uri", ""))
-    field_id = uri.rstrip("/").rsplit("/", 1)[-1]
-    return BulkField(
-        name=str(item.get("name", "")),
-        internal_name=str(item.get("internalName", "")),
-        data_type=str(item.get("dataType", "")),
-        statement=str(item.get("statement", "")),
-        uri=uri,
-        read_only=bool(item.get("hasReadOnlyConstraint")),
-        not_null=bool(item.get("hasNotNullConstraint")),
-        unique=bool(item.get("hasUniquenessConstraint")),
-        rest_data_type=rest_types.get(field_id),
-    )
-
-
-def _sync(body: Any) -> Sync:
-    raw = str(body.get("status", "")) if isinstance(body, dict) else ""
-    try:
-        status: SyncStatus | None = SyncStatus(raw.lower())
-    except ValueError:
-        status = None
-    uri = str(body.get("uri", "")) if isinstance(body, dict) else ""
-    return Sync(uri=uri, status=status, raw_status=raw)

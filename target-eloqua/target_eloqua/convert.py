@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -17,10 +17,15 @@ LARGE_TEXT_LIMIT = 32_000
 NUMERIC_DECIMALS = 4  # numeric: at most 4 decimal places and 15 integer digits (DTYPES)
 NUMERIC_INTEGER_DIGITS = 15
 DATE_CACHE_SIZE = 4096
+DEFAULT_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # Eloqua's recommended import format
 # Deliberately loose: one @, no spaces, a dot in the domain; Eloqua has the final say (ELQ-00002).
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 _JSON = msgspec.json.Encoder(decimal_format="number")
+# A Decimal's str() already in Eloqua's numeric form: plain notation, <= 15 + 4 digits.
+_PLAIN_NUMERIC = re.compile(
+    rf"-?[0-9]{{1,{NUMERIC_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{NUMERIC_DECIMALS}}})?"
+).fullmatch
 
 
 class FieldKind(StrEnum):
@@ -66,11 +71,12 @@ class ValueRejected(Exception):
 class DateOptions:
     """How date fields are written: a strftime format in a time zone."""
 
-    fmt: str = "%Y-%m-%d %H:%M:%S"
+    fmt: str = DEFAULT_DATE_FORMAT
     tz: dt.tzinfo = dt.UTC
 
 
 Converter = Callable[[Any], str | None]
+RowConverter = Callable[[Mapping[str, Any]], list[str | None]]
 
 
 def to_text(value: Any) -> str:
@@ -135,9 +141,16 @@ def text_converter(limit: int) -> Converter:
     """
 
     def convert(value: Any) -> str | None:
-        if value is None:
+        text: str
+        kind = value.__class__
+        if kind is str:
+            text = value  # already in final form: the common case, checked first
+        elif kind is int:
+            text = str(value)
+        elif value is None:
             return None
-        text = value if isinstance(value, str) else to_text(value)
+        else:
+            text = to_text(value)
         if len(text) > limit:
             raise ValueRejected(
                 RejectCode.LENGTH, f"{len(text)} characters; the field takes at most {limit}"
@@ -159,10 +172,10 @@ def convert_number(value: Any) -> str | None:
     Raises:
         ValueRejected: not a non-negative integer.
     """
+    if value.__class__ is int and value >= 0:
+        return str(value)  # the common case first (bool is a subclass, not the class)
     if value is None or value == "":
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return str(value)
     number = to_decimal(value)
     if number is None or number < 0 or number != number.to_integral_value():
         raise ValueRejected(RejectCode.NUMBER, f"{to_text(value)!r} is not a non-negative integer")
@@ -188,13 +201,7 @@ def convert_numeric(value: Any) -> str | None:
     if type(value) is Decimal:
         # Fast path for the common case: plain notation already within the limits.
         text = str(value)
-        integer, _, decimals = text.partition(".")
-        if (
-            integer.lstrip("-").isdigit()
-            and len(decimals) <= NUMERIC_DECIMALS
-            and (not decimals or decimals.isdigit())
-            and len(integer.lstrip("-")) <= NUMERIC_INTEGER_DIGITS
-        ):
+        if _PLAIN_NUMERIC(text) is not None:
             return text
     number = to_decimal(value)
     if number is None:
@@ -225,14 +232,15 @@ def date_converter(options: DateOptions) -> Converter:
         The converter.
     """
     cache: dict[Any, str] = {}
+    render = _renderer(options.fmt)
 
     def convert(value: Any) -> str | None:
-        if value is None or value == "":
-            return None
         # Loads repeat the same timestamps a lot; formatting in a zone is the costly part.
-        hit = cache.get(value) if isinstance(value, str) else None
+        hit = cache.get(value) if value.__class__ is str else None
         if hit is not None:
             return hit
+        if value is None or value == "":
+            return None
         text = _format_moment(value)
         if isinstance(value, str):
             if len(cache) >= DATE_CACHE_SIZE:
@@ -246,11 +254,26 @@ def date_converter(options: DateOptions) -> Converter:
             raise ValueRejected(RejectCode.DATE, f"{to_text(value)!r} is not a date or date-time")
         if isinstance(moment, dt.datetime):
             aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-            return aware.astimezone(options.tz).strftime(options.fmt)
+            return render(aware.astimezone(options.tz))
         # A calendar date has no zone to convert from: it stays that day.
-        return dt.datetime.combine(moment, dt.time()).strftime(options.fmt)
+        return render(dt.datetime.combine(moment, dt.time()))
 
     return convert
+
+
+def _renderer(fmt: str) -> Callable[[dt.datetime], str]:
+    """`strftime(fmt)`, or a 4-5x faster equivalent for the default format."""
+    if fmt != DEFAULT_DATE_FORMAT:
+        return lambda moment: moment.strftime(fmt)
+
+    def render(moment: dt.datetime) -> str:
+        if moment.year < 1000:  # strftime does not pad such years: keep its output
+            return moment.strftime(fmt)
+        return "%04d-%02d-%02d %02d:%02d:%02d" % (  # noqa: UP031 - faster than f-string/strftime
+            moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
+        )  # fmt: skip
+
+    return render
 
 
 def convert_email(value: Any) -> str | None:
@@ -267,7 +290,7 @@ def convert_email(value: Any) -> str | None:
     """
     if value is None or value == "":
         return None
-    text = to_text(value)
+    text = value if value.__class__ is str else to_text(value)
     if len(text) > TEXT_LIMIT or EMAIL_PATTERN.match(text) is None:
         raise ValueRejected(RejectCode.EMAIL, f"{text[:80]!r} is not a valid email address")
     return text
@@ -322,3 +345,25 @@ def _as_moment(value: Any) -> dt.date | None:
         return dt.datetime.fromisoformat(text)
     except ValueError:
         return None
+
+
+def compile_row(sources: Sequence[str], converters: Sequence[Converter]) -> RowConverter:
+    """One function converting a record into the row's values, in column order.
+
+    The per-column loop is unrolled into generated code (as fastjsonschema does for
+    validation): it saves a tenth of a record's cost against a loop over (field, converter)
+    pairs. Field names never enter the source text; they are bound as constants.
+
+    Args:
+        sources: the record field feeding each column.
+        converters: the converter of each column.
+
+    Returns:
+        `record -> [value, ...]`; it raises `ValueRejected` on the first refused value.
+    """
+    calls = ", ".join(f"c{i}(get(s{i}))" for i in range(len(sources)))
+    namespace: dict[str, Any] = {f"c{i}": c for i, c in enumerate(converters)}
+    namespace.update({f"s{i}": s for i, s in enumerate(sources)})
+    code = f"def convert_row(record):\n    get = record.get\n    return [{calls}]\n"
+    exec(compile(code, "<target_eloqua row converter>", "exec"), namespace)  # noqa: S102
+    return namespace["convert_row"]  # type: ignore[no-any-return]

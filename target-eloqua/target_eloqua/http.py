@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import typing as t
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -147,7 +148,7 @@ class Transport:
         *,
         idempotent: bool,
         json_body: Any = None,
-        data: bytes | None = None,
+        data: bytes | bytearray | None = None,
     ) -> requests.Response:
         """Send one logical request; `url` is re-evaluated per attempt (the pod may move).
 
@@ -166,13 +167,16 @@ class Transport:
             OutcomeUnknownError: a non-idempotent call failed after it was sent.
         """
         headers = {"Content-Type": "application/json"} if data is not None else None
+        # A bytearray body (a chunk's own buffer, not copied) goes out as a sized buffer with a
+        # Content-Length, like bytes; requests' type hints only name bytes.
+        body = t.cast("bytes | None", data)
         attempt = 0
         while True:
             attempt += 1
             target = url()
             try:
                 response = self.session.request(
-                    method, target, json=json_body, data=data, headers=headers,
+                    method, target, json=json_body, data=body, headers=headers,
                     timeout=(min(self.timeout, 30.0), self.timeout),
                 )  # fmt: skip
             except requests.ConnectionError as exc:

@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from target_eloqua.bulk import BulkClient, Sync, SyncStatus
-from target_eloqua.convert import Converter, DateOptions, RejectCode, ValueRejected, make_converter
-from target_eloqua.encode import Chunk, Spill, body_size, encode_row
+from target_eloqua.convert import (
+    Converter,
+    DateOptions,
+    RejectCode,
+    ValueRejected,
+    compile_row,
+    make_converter,
+)
+from target_eloqua.encode import Chunk, RowEncoder, Spill
 from target_eloqua.errors import (
     ApiError,
     OutcomeUnknownError,
@@ -86,7 +93,13 @@ class StreamWriter:
             (c.key, c.dataset_field, make_converter(c.kind, settings.dates))
             for c in mapping.columns
         ]
+        # Precompiled once: the record -> values function, and the row encoder.
+        self._convert_row = compile_row(
+            [source for _, source, _ in self._columns], [c for _, _, c in self._columns]
+        )
+        self._encoder = RowEncoder([key for key, _, _ in self._columns])
         self._id_key = mapping.identifier.key
+        self._id_index = [c.key for c in mapping.columns].index(self._id_key)
         self._chunk = Chunk()
         self._spill = Spill()
         self._posted_ids: set[int] = set()
@@ -117,32 +130,45 @@ class StreamWriter:
             record: the Singer record.
         """
         self.stats.received += 1
-        row = self._convert(record)
-        if row is None:
+        try:
+            values = self._convert_row(record)
+        except ValueRejected:
+            self._reject_values(record)
             return
-        key = row[self._id_key]
-        encoded = encode_row(row)
-        if body_size(len(encoded), 1) > self.settings.max_upload_bytes:
+        key = values[self._id_index]
+        if key is None or key == "":
             self._reject_here(
-                row, [self._id_key], RejectCode.SIZE,
-                f"the row alone exceeds max_upload_bytes ({self.settings.max_upload_bytes})",
+                self._row(values), [self._id_key], RejectCode.IDENTIFIER,
+                "the identifier is missing",
             )  # fmt: skip
             return
+        encoded = self._encoder.encode(values)
+        limit = self.settings.max_upload_bytes
+        if len(encoded) + 2 > limit:
+            self._reject_here(
+                self._row(values), [self._id_key], RejectCode.SIZE,
+                f"the row alone exceeds max_upload_bytes ({limit})",
+            )  # fmt: skip
+            return
+        # Set for the whole mutation: a signal-driven drain must never see half a row staged.
         self.busy = True
         try:
             if hash(key) in self._posted_ids:
                 # Already POSTed in this sync: commit it first, so the later row wins.
                 self.commit()
-            if key not in self._chunk and (
-                self._chunk.size_with(encoded) > self.settings.max_upload_bytes
-            ):
+            chunk = self._chunk
+            if key not in chunk and chunk.size_with(encoded) > limit:
                 self._post_chunk()
-            if self._chunk.put(key, encoded):
+            if chunk.put(key, encoded):
                 self.stats.collapsed += 1
         finally:
             self.busy = False
 
-    def _convert(self, record: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _row(self, values: list[Any]) -> dict[str, Any]:
+        return dict(zip(self._encoder.keys, values, strict=True))
+
+    def _reject_values(self, record: Mapping[str, Any]) -> None:
+        """The slow path of a row with refused values: name every bad field in the reject."""
         row: dict[str, Any] = {}
         bad: list[tuple[str, ValueRejected]] = []
         for key, source, convert in self._columns:
@@ -152,17 +178,8 @@ class StreamWriter:
             except ValueRejected as exc:
                 row[key] = value
                 bad.append((key, exc))
-        if bad:
-            message = "; ".join(f"{key}: {exc.message}" for key, exc in bad)
-            self._reject_here(row, [key for key, _ in bad], bad[0][1].code, message)
-            return None
-        identifier = row[self._id_key]
-        if identifier is None or identifier == "":
-            self._reject_here(
-                row, [self._id_key], RejectCode.IDENTIFIER, "the identifier is missing"
-            )
-            return None
-        return row
+        message = "; ".join(f"{key}: {exc.message}" for key, exc in bad)
+        self._reject_here(row, [key for key, _ in bad], bad[0][1].code, message)
 
     def _reject_here(self, row: dict[str, Any], fields: list[str], code: str, message: str) -> None:
         self.stats.rejected += 1
@@ -171,20 +188,21 @@ class StreamWriter:
 
     # ---- staging ----------------------------------------------------------------------------
     def _post_chunk(self) -> None:
-        if not self._chunk:
+        chunk = self._chunk
+        if not chunk:
             return
         if self._sync_posts >= self.settings.max_posts_per_sync:
             self._sync_staged()
-        body = self._chunk.body()
+        rows = len(chunk)
+        self._posted_ids.update(map(hash, chunk.keys()))
+        body = chunk.take_body()  # the chunk's own buffer: no second copy of up to 20 MB
         if not self.settings.dry_run:
             self._upload(body)
             self._spill.append(body)
-        self._posted_ids.update(hash(key) for key in self._chunk.rows)
         self._sync_bytes += len(body)
         self._sync_posts += 1
-        self._sync_rows += len(self._chunk)
+        self._sync_rows += rows
         self.stats.posts += 1
-        self._chunk.clear()
 
     def _client(self) -> BulkClient:
         assert self.client is not None, "a dry run never talks to Eloqua's write endpoints"
@@ -197,7 +215,7 @@ class StreamWriter:
             LOGGER.info("Stream '%s': import definition %s", self.stream, self.definition_uri)
         return self.definition_uri
 
-    def _upload(self, body: bytes) -> None:
+    def _upload(self, body: bytes | bytearray) -> None:
         for attempt in range(MAX_RECOVERIES + 1):
             try:
                 self._client().upload(self._definition(), body)

@@ -12,6 +12,7 @@ from target_eloqua.convert import (
     FieldKind,
     RejectCode,
     ValueRejected,
+    compile_row,
     make_converter,
     to_text,
 )
@@ -136,3 +137,67 @@ def test_invalid_emails_are_rejected(value: str) -> None:
 def test_booleans_are_strings() -> None:
     assert convert(FieldKind.BOOLEAN, True) == "true"
     assert to_text(False) == "false"
+
+
+def test_compiled_row_converter_matches_the_converters_one_by_one():
+    kinds = [FieldKind.TEXT, FieldKind.NUMBER, FieldKind.NUMERIC, FieldKind.DATE, FieldKind.EMAIL]
+    sources = ["id", "tickets count", "amount", "at", 'odd "name"']
+    converters = [make_converter(kind, EASTERN) for kind in kinds]
+    convert_row = compile_row(sources, converters)
+    record = {
+        "id": 7, "tickets count": 2, "amount": Decimal("10.50"), "at": "2024-01-15T16:30:00Z",
+        'odd "name"': "ann@example.com", "unmapped": object(),
+    }  # fmt: skip
+    expected = [c(record.get(s)) for s, c in zip(sources, converters, strict=True)]
+    assert (
+        convert_row(record)
+        == expected
+        == ["7", "2", "10.50", "2024-01-15 11:30:00", "ann@example.com"]
+    )
+    assert convert_row({}) == [None] * 5
+    with pytest.raises(ValueRejected):
+        convert_row({**record, "amount": Decimal("1.23456")})
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2024, 3, 10, 6, 59, 59, 999999, tzinfo=dt.UTC),
+        dt.datetime(2024, 11, 3, 5, 30, tzinfo=dt.UTC),
+        dt.datetime(999, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 12, tzinfo=dt.UTC),
+    ],
+)
+def test_default_date_format_renders_as_strftime_does(moment: dt.datetime):
+    local = moment.astimezone(EASTERN.tz)
+    assert convert(FieldKind.DATE, moment.isoformat()) == local.strftime("%Y-%m-%d %H:%M:%S")
+    other = DateOptions(fmt="%m/%d/%Y %I:%M %p", tz=EASTERN.tz)
+    assert convert(FieldKind.DATE, moment.isoformat(), other) == local.strftime(other.fmt)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("10.50"), "10.50"),
+        (Decimal("-0.1234"), "-0.1234"),
+        (Decimal("1E+3"), "1000"),
+        (Decimal("1.50000"), "1.50000"),
+        (Decimal("999999999999999.9999"), "999999999999999.9999"),
+        (Decimal("-0"), "-0"),
+    ],
+)
+def test_numeric_fast_and_slow_paths_agree(value: Decimal, expected: str):
+    assert convert(FieldKind.NUMERIC, value) == expected
+
+
+@pytest.mark.parametrize("value", [Decimal("1.23456"), Decimal("1000000000000000"), Decimal("NaN")])
+def test_numeric_out_of_range_is_still_refused(value: Decimal):
+    assert rejected(FieldKind.NUMERIC, value) is RejectCode.NUMERIC
+
+
+def test_text_takes_integers_and_refuses_long_values():
+    assert convert(FieldKind.TEXT, 12345) == "12345"
+    assert convert(FieldKind.TEXT, True) == "true"
+    assert convert(FieldKind.TEXT, "x" * 250) == "x" * 250
+    assert rejected(FieldKind.TEXT, "x" * 251) is RejectCode.LENGTH
+    assert rejected(FieldKind.TEXT, 10**250) is RejectCode.LENGTH
