@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -50,10 +53,11 @@ def run_pipeline(
     stderr_dir: Path | None = None,
     timeout: float = 3600,
 ) -> PipelineResult:
-    """Run `steps[0] | steps[1] | ...`, wait for all, and measure each with wait4's rusage."""
+    """Run `steps[0] | steps[1] | ...`, wait for all, and measure each (see `bench.launch`)."""
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
     final_out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
-    procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+    procs: list[tuple[str, subprocess.Popen[bytes], Path]] = []
+    usage_dir = Path(tempfile.mkdtemp(prefix="bench-usage-"))
     started = time.perf_counter()
     previous = stdin
     try:
@@ -65,8 +69,10 @@ def run_pipeline(
                 else subprocess.DEVNULL
             )
             env = {**os.environ, **(step.env or {})}
+            usage_path = usage_dir / f"{index}-{step.name}.json"
+            launcher = [sys.executable, "-m", "bench.launch", str(usage_path), "--"]
             proc = subprocess.Popen(
-                list(step.argv),
+                [*launcher, *step.argv],
                 stdin=previous,
                 stdout=final_out if last else subprocess.PIPE,
                 stderr=err,
@@ -75,8 +81,8 @@ def run_pipeline(
             if previous not in (subprocess.DEVNULL, stdin) and hasattr(previous, "close"):
                 previous.close()  # the child holds its own copy of the pipe's read end
             previous = proc.stdout if proc.stdout is not None else subprocess.DEVNULL
-            procs.append((step.name, proc))
-        results = [_wait(name, proc, started + timeout) for name, proc in procs]
+            procs.append((step.name, proc, usage_path))
+        results = [_wait(name, proc, path, started + timeout) for name, proc, path in procs]
     finally:
         for handle in (stdin, final_out):
             if hasattr(handle, "close"):
@@ -84,18 +90,18 @@ def run_pipeline(
     return PipelineResult(seconds=time.perf_counter() - started, processes=results)
 
 
-def _wait(name: str, proc: subprocess.Popen[bytes], deadline: float) -> ProcessResult:
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
+def _wait(
+    name: str, proc: subprocess.Popen[bytes], usage_path: Path, deadline: float
+) -> ProcessResult:
+    """Wait for one launched step; its own rusage comes from the launcher's file."""
+    while proc.poll() is None:
         if time.perf_counter() > deadline:
             proc.kill()
         time.sleep(0.005)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    usage = json.loads(usage_path.read_text()) if usage_path.exists() else {}
     return ProcessResult(
         name=name,
         returncode=proc.returncode,
-        peak_rss_mb=usage.ru_maxrss / 1024,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.get("peak_rss_kb", 0) / 1024,
+        cpu_seconds=usage.get("cpu_seconds", 0.0),
     )
