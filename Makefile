@@ -12,6 +12,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
+# Installs ship compiled bytecode, so each plugin start (many per pipeline run) skips recompiling
+# its imports, also where PYTHONDONTWRITEBYTECODE is set; Meltano's uv installs inherit it.
+export UV_COMPILE_BYTECODE := 1
 
 N ?= 1000000
 PYTEST_ARGS ?=
