@@ -23,6 +23,11 @@ def config_paths(argv: Sequence[str]) -> list[str]:
     return [p for p in paths if p != "ENV"]
 
 
+def _no_constant(name: str) -> object:
+    """NaN and Infinity are not JSON (Python's parser accepts them; the SDK's does not)."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def check_config_files(argv: Sequence[str]) -> None:
     """Refuse a config file that is unreadable, not JSON, or not a JSON object.
 
@@ -34,7 +39,7 @@ def check_config_files(argv: Sequence[str]) -> None:
     """
     for path in config_paths(argv):
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=_no_constant)
         except OSError as exc:
             raise SettingsError(f"cannot read the config file {path}: {exc.strerror}") from None
         except (ValueError, UnicodeDecodeError) as exc:

@@ -21,10 +21,13 @@ from target_eloqua.bulk_models import (
     object_id_from_uri,
     parse_bulk_field,
     parse_custom_object,
+    parse_log,
+    parse_reject,
     parse_sync,
 )
 from target_eloqua.errors import ApiError, CredentialsError, SyncTimeoutError
 from target_eloqua.http import RetryPolicy, Transport, raise_for_status
+from target_eloqua.redact import remember_basic
 
 __all__ = [
     "BulkClient",
@@ -79,6 +82,7 @@ class BulkClient:
     def __post_init__(self) -> None:
         """Open the HTTP session."""
         auth = (f"{self.company}\\{self.username}", self.password)
+        remember_basic(*auth)
         self._transport = Transport(auth, self.timeout, self.policy, self.sleep)
 
     def close(self) -> None:
@@ -274,6 +278,22 @@ class BulkClient:
         body = self._json(response, f"Creating an import definition on custom object {object_id}")
         return str(body["uri"])
 
+    def imports(self, object_id: int) -> list[tuple[str, str]]:
+        """The import definitions on a custom object (paged).
+
+        Args:
+            object_id: the custom object's id.
+
+        Returns:
+            (`uri`, `name`) of each definition.
+        """
+        what = f"Listing the import definitions of custom object {object_id}"
+        return [
+            (str(item.get("uri", "")), str(item.get("name", "")))
+            for item in self._paged(f"/customObjects/{object_id}/imports", what)
+            if item.get("uri")
+        ]
+
     def upload(self, definition_uri: str, body: bytes | bytearray) -> None:
         """POST one JSON array of rows to the definition's staging area.
 
@@ -370,15 +390,8 @@ class BulkClient:
         Returns:
             The log lines.
         """
-        return [
-            SyncLog(
-                status_code=str(item.get("statusCode", "")),
-                message=str(item.get("message", "")),
-                count=int(item.get("count") or 0),
-                severity=str(item.get("severity", "")),
-            )
-            for item in self._paged(f"{sync_uri}/logs", f"Reading the logs of {sync_uri}")
-        ]
+        what = f"Reading the logs of {sync_uri}"
+        return [parse_log(item) for item in self._paged(f"{sync_uri}/logs", what)]
 
     def rejects(self, sync_uri: str) -> Iterator[SyncReject]:
         """A sync's rejected rows (paged).
@@ -389,12 +402,6 @@ class BulkClient:
         Yields:
             One reject per rejected row.
         """
-        for item in self._paged(f"{sync_uri}/rejects", f"Reading the rejects of {sync_uri}"):
-            index = item.get("recordIndex")
-            yield SyncReject(
-                field_values=dict(item.get("fieldValues") or {}),
-                invalid_fields=[str(f) for f in item.get("invalidFields") or []],
-                message=str(item.get("message", "")),
-                status_code=str(item.get("statusCode", "")),
-                record_index=int(index) if isinstance(index, int) else None,
-            )
+        what = f"Reading the rejects of {sync_uri}"
+        for item in self._paged(f"{sync_uri}/rejects", what):
+            yield parse_reject(item)

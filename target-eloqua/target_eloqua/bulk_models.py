@@ -130,3 +130,25 @@ def parse_sync(body: Any) -> Sync:
         status = None
     uri = str(body.get("uri", "")) if isinstance(body, dict) else ""
     return Sync(uri=uri, status=status, raw_status=raw)
+
+
+def parse_log(item: dict[str, Any]) -> SyncLog:
+    """A sync log line from its JSON."""
+    return SyncLog(
+        status_code=str(item.get("statusCode", "")),
+        message=str(item.get("message", "")),
+        count=int(item.get("count") or 0),
+        severity=str(item.get("severity", "")),
+    )
+
+
+def parse_reject(item: dict[str, Any]) -> SyncReject:
+    """A rejected row from its JSON."""
+    index = item.get("recordIndex")
+    return SyncReject(
+        field_values=dict(item.get("fieldValues") or {}),
+        invalid_fields=[str(f) for f in item.get("invalidFields") or []],
+        message=str(item.get("message", "")),
+        status_code=str(item.get("statusCode", "")),
+        record_index=int(index) if isinstance(index, int) else None,
+    )

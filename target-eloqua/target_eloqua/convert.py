@@ -22,6 +22,7 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # Eloqua's recommended import format
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 _JSON = msgspec.json.Encoder(decimal_format="number")
+_DIRECTIVE = re.compile(r"%.")
 # A Decimal's str() already in Eloqua's numeric form: plain notation, <= 15 + 4 digits.
 _PLAIN_NUMERIC = re.compile(
     rf"-?[0-9]{{1,{NUMERIC_INTEGER_DIGITS}}}(?:\.[0-9]{{1,{NUMERIC_DECIMALS}}})?"
@@ -208,7 +209,9 @@ def convert_numeric(value: Any) -> str | None:
         raise ValueRejected(RejectCode.NUMERIC, f"{to_text(value)!r} is not a number")
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -NUMERIC_DECIMALS:
-        exponent = number.normalize().as_tuple().exponent  # trailing zeros do not count
+        # Trailing zeros do not count, but Eloqua counts the places it is sent: drop them.
+        number = number.normalize() if number else Decimal(0)
+        exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -NUMERIC_DECIMALS:
         raise ValueRejected(
             RejectCode.NUMERIC,
@@ -254,7 +257,16 @@ def date_converter(options: DateOptions) -> Converter:
             raise ValueRejected(RejectCode.DATE, f"{to_text(value)!r} is not a date or date-time")
         if isinstance(moment, dt.datetime):
             aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-            return render(aware.astimezone(options.tz))
+            try:
+                local = aware.astimezone(options.tz)
+            except (OverflowError, ValueError):
+                # E.g. 0001-01-01T00:00:00Z is still year 0 in New York: no date can say it.
+                raise ValueRejected(
+                    RejectCode.DATE,
+                    f"{to_text(value)!r} is out of the date range once converted to "
+                    f"{options.tz} (years 1 to 9999)",
+                ) from None
+            return render(local)
         # A calendar date has no zone to convert from: it stays that day.
         return render(dt.datetime.combine(moment, dt.time()))
 
@@ -262,18 +274,35 @@ def date_converter(options: DateOptions) -> Converter:
 
 
 def _renderer(fmt: str) -> Callable[[dt.datetime], str]:
-    """`strftime(fmt)`, or a 4-5x faster equivalent for the default format."""
+    """`strftime(fmt)` with 4-digit years, or a 4-5x faster equivalent for the default format."""
     if fmt != DEFAULT_DATE_FORMAT:
-        return lambda moment: moment.strftime(fmt)
+        return lambda moment: (
+            moment.strftime(fmt) if moment.year >= 1000 else _strftime_padded(moment, fmt)
+        )
 
     def render(moment: dt.datetime) -> str:
-        if moment.year < 1000:  # strftime does not pad such years: keep its output
-            return moment.strftime(fmt)
         return "%04d-%02d-%02d %02d:%02d:%02d" % (  # noqa: UP031 - faster than f-string/strftime
             moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
         )  # fmt: skip
 
     return render
+
+
+def _strftime_padded(moment: dt.datetime, fmt: str) -> str:
+    """`strftime` for years before 1000, whose `%Y`/`%G`/`%F` glibc does not zero-pad."""
+    year, iso_year = f"{moment.year:04d}", f"{moment.isocalendar().year:04d}"
+
+    def pad(match: re.Match[str]) -> str:
+        directive = match.group()
+        if directive == "%Y":
+            return year
+        if directive == "%G":
+            return iso_year
+        if directive == "%F":
+            return f"{year}-{moment.month:02d}-{moment.day:02d}"
+        return directive  # "%%" and the rest: strftime's business
+
+    return moment.strftime(_DIRECTIVE.sub(pad, fmt))
 
 
 def convert_email(value: Any) -> str | None:

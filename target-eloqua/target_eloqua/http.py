@@ -14,10 +14,14 @@ from typing import Any
 import requests
 
 from target_eloqua.errors import ApiError, OutcomeUnknownError, TransientApiError
+from target_eloqua.redact import scrub
 
 LOGGER = logging.getLogger("target_eloqua.http")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A response cut off mid-body (requests reads non-streamed bodies inside `request`): the call
+# reached the server, so, like a dropped connection, its outcome is unknown.
+BODY_CUT = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 # Eloqua documents no Retry-After on 429 (eloqua-api.md §4); cap what a server asks for anyway.
 MAX_RETRY_AFTER = 300.0
 
@@ -81,8 +85,12 @@ def describe_error(response: requests.Response) -> str:
         response: an error response.
 
     Returns:
-        A one-line description (never includes request headers).
+        A one-line description, secrets masked (a body may echo the Authorization header).
     """
+    return scrub(" ".join(_describe(response).split()))
+
+
+def _describe(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -125,13 +133,14 @@ class Transport:
         r"""Open a session.
 
         Args:
-            auth: (`Company\\User`, password) for HTTP Basic.
+            auth: (`Company\\User`, password) for HTTP Basic; sent as UTF-8.
             timeout: per-request read timeout, in seconds.
             policy: the retry policy.
             sleep: the sleep function (tests pass a fake).
         """
         self.session = requests.Session()
-        self.session.auth = auth
+        # As UTF-8 bytes: requests encodes str credentials as Latin-1 and fails on others.
+        self.session.auth = requests.auth.HTTPBasicAuth(auth[0].encode(), auth[1].encode())
         self.session.headers["Accept"] = "application/json"
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
@@ -186,7 +195,7 @@ class Transport:
                     safe=idempotent or never_sent, what=type(exc).__name__,
                 )  # fmt: skip
                 continue
-            except requests.Timeout as exc:
+            except (requests.Timeout, *BODY_CUT) as exc:
                 self._give_up_or_wait(
                     method, target=target, attempt=attempt, response=None,
                     safe=idempotent, what=type(exc).__name__,

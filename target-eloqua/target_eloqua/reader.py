@@ -9,11 +9,32 @@ from collections import Counter
 import msgspec
 from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.contrib.msgspec import decoder as _DECODER
+from singer_sdk.singerlib.exceptions import InvalidInputLine
 
 if sys.version_info >= (3, 12):
     from typing import override
 else:
     from typing_extensions import override
+
+SHOWN_LINE_CHARS = 120  # how much of an unreadable line an error quotes
+
+
+class UnknownMessageTypeError(InvalidInputLine, ValueError):
+    """A message whose `type` is not a Singer message type (a ValueError, as in the SDK)."""
+
+
+def input_position(exc: BaseException) -> tuple[int | None, str | None]:
+    """The input line number and stream a failure while reading was raised at, when known.
+
+    Args:
+        exc: an exception raised out of `LeanMsgSpecReader.process_lines`.
+
+    Returns:
+        (1-based line number or None, stream name or None).
+    """
+    line = getattr(exc, "singer_line", None)
+    stream = getattr(exc, "singer_stream", None)
+    return (line if isinstance(line, int) else None, stream if isinstance(stream, str) else None)
 
 
 class LeanMsgSpecReader(MsgSpecReader):
@@ -21,8 +42,10 @@ class LeanMsgSpecReader(MsgSpecReader):
 
     The SDK's loop (singer-sdk 0.54.9, `GenericSingerReader.process_lines`) checks the
     `type` key with a set operation and counts lines in a defaultdict, about a microsecond
-    a line in all; here the same checks cost a dict lookup. Malformed lines still go
-    through the SDK's own methods, so they fail with the same errors and messages.
+    a line in all; here the same checks cost a dict lookup. Malformed lines fail with the
+    SDK's exception types and messages, without the SDK's logged traceback, and any
+    exception leaving the loop carries the line number and stream it was raised at (see
+    `input_position`), so the target can say which input it refused.
     """
 
     @override
@@ -42,19 +65,48 @@ class LeanMsgSpecReader(MsgSpecReader):
         """
         counts: dict[t.Any, int] = {}
         decode = _DECODER.decode
-        for line in file_input or self.default_input:
-            self._current_message = line
-            try:
-                message = decode(line)
-            except msgspec.DecodeError:
-                message = self.deserialize_json(line)  # raises the SDK's InvalidInputLine
-            kind: t.Any = message.get("type") if message.__class__ is dict else None
-            if kind is None:
-                self.assert_line_requires(message, requires={"type"})
-            callback = callbacks.get(kind)
-            if callback is None:
-                self._process_unknown_message(message)
-            else:
-                callback(message)
-            counts[kind] = counts.get(kind, 0) + 1
+        number = 0
+        message: t.Any = None
+        try:
+            for number, line in enumerate(file_input or self.default_input, 1):  # noqa: B007
+                self._current_message = line
+                try:
+                    message = decode(line)
+                except msgspec.DecodeError as exc:
+                    message = None
+                    raise _unreadable(line, exc) from None
+                kind: t.Any = message.get("type") if message.__class__ is dict else None
+                if kind is None:
+                    self.assert_line_requires(message, requires={"type"})
+                callback = callbacks.get(kind)
+                if callback is None:
+                    self._process_unknown_message(message)
+                else:
+                    callback(message)
+                counts[kind] = counts.get(kind, 0) + 1
+        except Exception as exc:
+            exc.singer_line = number  # type: ignore[attr-defined]
+            stream = message.get("stream") if isinstance(message, dict) else None
+            exc.singer_stream = stream  # type: ignore[attr-defined]
+            raise
         return Counter(counts)
+
+    @override
+    def _process_unknown_message(self, message_dict: dict[str, t.Any]) -> None:
+        """Refuse a message of an unknown type.
+
+        Args:
+            message_dict: the message.
+
+        Raises:
+            UnknownMessageTypeError: always.
+        """
+        msg = f"Unknown message type '{message_dict['type']}' in message."
+        raise UnknownMessageTypeError(msg)
+
+
+def _unreadable(line: str, exc: msgspec.DecodeError) -> InvalidInputLine:
+    shown = line.strip()
+    if len(shown) > SHOWN_LINE_CHARS:
+        shown = shown[:SHOWN_LINE_CHARS] + "…"
+    return InvalidInputLine(f"Unable to parse line as JSON ({exc}): {shown}")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from target_eloqua.bulk import BulkClient, BulkField, CustomObject
-from target_eloqua.convert import DateOptions
+from target_eloqua.convert import DEFAULT_DATE_FORMAT, DateOptions
 from target_eloqua.errors import ApiError, MappingConfigError
+from target_eloqua.leftovers import clear_leftovers
 from target_eloqua.mapping import (
     ContactsConfig,
     MappingConfig,
@@ -19,16 +22,70 @@ from target_eloqua.mapping import (
     resolve_mapping,
 )
 from target_eloqua.rejects import RejectLog
+from target_eloqua.urls import url_problem
 from target_eloqua.writer import StreamWriter, WriterSettings
 
 LOGGER = logging.getLogger("target_eloqua")
 
-MAX_POST_BYTES = 32_000_000  # Eloqua refuses data POSTs over 32 MB (with a 404; §3.2)
+MAX_POST_BYTES = 33_554_432  # Eloqua refuses data POSTs over 32 MB (with a 404; §3.2)
+MIN_POST_BYTES = 256  # room for one row of a few fields
 UPDATE_RULES = ("always", "ifNewIsNotNull", "ifExistingIsNull")
+# Defaults of the settings read here; an explicit null (the schema allows it) means the same.
+DEFAULTS: dict[str, Any] = {
+    "max_upload_bytes": 20_000_000,
+    "max_sync_bytes": 200_000_000,
+    "max_sync_rows": 250_000,
+    "sync_poll_interval": 2,
+    "sync_timeout": 3600,
+    "request_timeout": 300,
+    "max_reject_ratio": 0,
+    "update_rule": "always",
+    "date_format": DEFAULT_DATE_FORMAT,
+    "date_timezone": "America/New_York",
+    "login_url": "https://login.eloqua.com",
+}
+# A moment with every field distinct, to tell whether a date_format writes anything usable.
+_PROBE_MOMENT = dt.datetime(2001, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+
+
+def setting(config: Mapping[str, Any], name: str) -> Any:
+    """A setting's value, or its default when it is missing or null.
+
+    Args:
+        config: the target's config.
+        name: a setting of `DEFAULTS`.
+
+    Returns:
+        The value.
+    """
+    value = config.get(name)
+    return DEFAULTS[name] if value is None else value
+
+
+def reject_ratio(value: Any) -> float:
+    """`max_reject_ratio` as a float: a number or a numeric string (Meltano passes strings).
+
+    Args:
+        value: the setting's value.
+
+    Returns:
+        The ratio.
+
+    Raises:
+        ValueError: not a finite number.
+    """
+    if isinstance(value, bool):
+        raise ValueError(value)
+    ratio = float(value.strip() if isinstance(value, str) else value)
+    if not math.isfinite(ratio):
+        raise ValueError(value)
+    return ratio
 
 
 def config_problems(config: Mapping[str, Any]) -> list[str]:
     """Cross-field and range rules the JSON schema cannot say; each names its setting.
+
+    Runs after the JSON schema check, so every value has its declared type.
 
     Args:
         config: the target's config.
@@ -36,27 +93,81 @@ def config_problems(config: Mapping[str, Any]) -> list[str]:
     Returns:
         One message per problem.
     """
-    problems: list[str] = []
-    upload = int(config.get("max_upload_bytes", 20_000_000))
-    if not 256 <= upload <= MAX_POST_BYTES:
-        problems.append(
-            f"max_upload_bytes must be between 256 and {MAX_POST_BYTES} (Eloqua refuses larger "
-            f"POSTs); got {upload}"
-        )
-    if int(config.get("max_sync_bytes", 200_000_000)) < 1:
-        problems.append("max_sync_bytes must be positive")
-    ratio = float(config.get("max_reject_ratio", 0))
+    problems = _url_problems(config)
+    problems += _size_problems(config)
+    problems += _time_problems(config)
+    try:
+        ratio = reject_ratio(setting(config, "max_reject_ratio"))
+    except ValueError:
+        ratio = -1.0
     if not 0 <= ratio <= 1:
-        problems.append(f"max_reject_ratio must be between 0 and 1; got {ratio:g}")
-    if config.get("update_rule", "always") not in UPDATE_RULES:
+        problems.append(
+            f"max_reject_ratio must be a number between 0 and 1 (e.g. 0.05); got "
+            f"{config.get('max_reject_ratio')!r}"
+        )
+    if setting(config, "update_rule") not in UPDATE_RULES:
         problems.append(f"update_rule must be one of {', '.join(UPDATE_RULES)}")
-    zone = config.get("date_timezone", "America/New_York")
+    problems += _date_problems(config)
+    return problems
+
+
+def _url_problems(config: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    for name in ("login_url", "base_url"):
+        value = config.get(name)
+        if value is None or (name == "base_url" and value == ""):
+            continue  # base_url is optional: discovery finds it
+        problem = url_problem(name, value)
+        if problem is not None:
+            problems.append(problem)
+    return problems
+
+
+def _size_problems(config: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    upload = setting(config, "max_upload_bytes")
+    if not MIN_POST_BYTES <= upload <= MAX_POST_BYTES:
+        problems.append(
+            f"max_upload_bytes must be between {MIN_POST_BYTES} and {MAX_POST_BYTES} (Eloqua "
+            f"refuses POSTs over 32 MB); got {upload}"
+        )
+    for name in ("max_sync_bytes", "max_sync_rows"):
+        if setting(config, name) < 1:
+            problems.append(f"{name} must be a positive integer; got {config.get(name)}")
+    return problems
+
+
+def _time_problems(config: Mapping[str, Any]) -> list[str]:
+    """Seconds settings: finite, and positive (the poll interval may be 0)."""
+    problems: list[str] = []
+    # (setting, the least allowed value or None for "more than zero")
+    rules = (("sync_poll_interval", 0.0), ("sync_timeout", None), ("request_timeout", None))
+    for name, minimum in rules:
+        seconds = float(setting(config, name))
+        allowed = seconds >= minimum if minimum is not None else seconds > 0
+        if not (math.isfinite(seconds) and allowed):
+            kind = "zero or more" if minimum is not None else "more than zero"
+            problems.append(f"{name} must be a number of seconds, {kind}; got {config.get(name)}")
+    return problems
+
+
+def _date_problems(config: Mapping[str, Any]) -> list[str]:
+    problems: list[str] = []
+    zone = setting(config, "date_timezone")
     try:
         ZoneInfo(str(zone))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         problems.append(f"date_timezone {zone!r} is not an IANA time zone, e.g. America/New_York")
-    if float(config.get("sync_timeout", 3600)) <= 0:
-        problems.append("sync_timeout must be positive")
+    fmt = setting(config, "date_format")
+    try:
+        sample = _PROBE_MOMENT.strftime(str(fmt))
+    except ValueError:
+        sample = ""
+    if not any(char.isdigit() for char in sample):
+        problems.append(
+            f"date_format {fmt!r} writes no date: give a strftime format such as "
+            f"{DEFAULT_DATE_FORMAT!r}"
+        )
     return problems
 
 
@@ -70,17 +181,17 @@ def writer_settings(config: Mapping[str, Any]) -> WriterSettings:
         The settings.
     """
     return WriterSettings(
-        max_upload_bytes=int(config.get("max_upload_bytes", 20_000_000)),
-        max_sync_bytes=int(config.get("max_sync_bytes", 200_000_000)),
-        max_sync_rows=int(config.get("max_sync_rows", 250_000)),
-        poll_interval=float(config.get("sync_poll_interval", 2)),
-        sync_timeout=float(config.get("sync_timeout", 3600)),
-        update_rule=str(config.get("update_rule", "always")),
-        max_reject_ratio=float(config.get("max_reject_ratio", 0)),
+        max_upload_bytes=int(setting(config, "max_upload_bytes")),
+        max_sync_bytes=int(setting(config, "max_sync_bytes")),
+        max_sync_rows=int(setting(config, "max_sync_rows")),
+        poll_interval=float(setting(config, "sync_poll_interval")),
+        sync_timeout=float(setting(config, "sync_timeout")),
+        update_rule=str(setting(config, "update_rule")),
+        max_reject_ratio=reject_ratio(setting(config, "max_reject_ratio")),
         dry_run=bool(config.get("dry_run", False)),
         dates=DateOptions(
-            fmt=str(config.get("date_format", "%Y-%m-%d %H:%M:%S")),
-            tz=ZoneInfo(str(config.get("date_timezone", "America/New_York"))),
+            fmt=str(setting(config, "date_format")),
+            tz=ZoneInfo(str(setting(config, "date_timezone"))),
         ),
     )
 
@@ -126,15 +237,16 @@ class Runtime:
             company=str(config["company"]),
             username=str(config["username"]),
             password=str(config["password"]),
-            login_url=str(config.get("login_url") or "https://login.eloqua.com"),
+            login_url=str(setting(config, "login_url")),
             base_url=config.get("base_url") or None,
-            timeout=float(config.get("request_timeout", 300)),
+            timeout=float(setting(config, "request_timeout")),
         )
         self.rejects = RejectLog(config.get("reject_file"), dry_run=self.settings.dry_run)
         self.writers: list[StreamWriter] = []
         self._objects: list[CustomObject] | None = None
         self._by_id: dict[int, CustomObject] = {}
         self._fields: dict[int, list[BulkField]] = {}
+        self._cleared: set[tuple[str, int]] = set()
 
     # ---- metadata ---------------------------------------------------------------------------
     def custom_object(self, mapping: MappingConfig) -> CustomObject:
@@ -207,9 +319,28 @@ class Runtime:
         Returns:
             The writer.
         """
-        writer = StreamWriter(stream, self.client, mapping, self.settings, self.rejects)
+        writer = StreamWriter(
+            stream, self.client, mapping, self.settings, self.rejects,
+            before_first_definition=lambda: self.clear_leftovers(stream, mapping.object_id),
+        )  # fmt: skip
         self.writers.append(writer)
         return writer
+
+    def clear_leftovers(self, stream: str, object_id: int) -> None:
+        """Once per stream and custom object in a run: delete earlier runs' definitions.
+
+        Called before the stream's first import definition is created, so that a sync an
+        earlier (killed) run left pending cannot land older values after this run's.
+
+        Args:
+            stream: the stream name.
+            object_id: its custom object's id.
+        """
+        if (stream, object_id) in self._cleared:
+            return
+        ours = {w.definition_uri for w in self.writers if w.definition_uri is not None}
+        clear_leftovers(self.client, object_id, stream, keep=ours)
+        self._cleared.add((stream, object_id))
 
     @property
     def busy(self) -> bool:

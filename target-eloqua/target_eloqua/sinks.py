@@ -60,8 +60,7 @@ class FastJSONSchemaValidator(BaseJSONSchemaValidator):
         try:
             self.validator(record)
         except fastjsonschema.JsonSchemaValueException as exc:
-            msg = f"Record Message Validation Error: {exc.message}"
-            raise InvalidRecord(msg, record) from exc
+            raise InvalidRecord(exc.message, record) from exc  # it adds the SDK's prefix
 
 
 class EloquaSink(BatchSink):
@@ -133,7 +132,7 @@ class EloquaSink(BatchSink):
                 validate(record)
             except fastjsonschema.JsonSchemaValueException:
                 self._remove_sdc_metadata_from_record(record)
-                self._validate_and_parse(record)  # logs and raises InvalidRecord if still bad
+                self._validate_and_parse(record)  # raises InvalidRecord if still bad
         if self._key_properties:
             self._singer_validate_message(record)
         self._total_records_read += 1  # tally_record_read(), inlined
@@ -166,6 +165,31 @@ class EloquaSink(BatchSink):
         a fast target, performance.md §4b), most of them never written to Eloqua; the date
         converter parses RFC 3339 strings itself and rejects what it cannot read.
         """
+
+    @override
+    def _validate_and_parse(self, record: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Validate a record as the SDK does, without logging a traceback for a bad one.
+
+        The SDK logs every invalid record with `logger.exception`; here the run stops with
+        the target's one-line message instead (`TargetEloqua.invoke`).
+
+        Args:
+            record: the record.
+
+        Returns:
+            The record (date strings are left to the field converters).
+
+        Raises:
+            InvalidRecord: it does not match the stream's schema.
+        """
+        if self._validator is not None:
+            try:
+                self._validator.validate(record)
+            except InvalidRecord as exc:
+                if self.fail_on_record_validation_exception:
+                    raise
+                self.logger.warning("Stream '%s': %s", self.stream_name, exc)
+        return record
 
     @override
     def setup(self) -> None:

@@ -7,13 +7,16 @@ import time
 import typing as t
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.exceptions import ConfigValidationError, SingerSDKError
 from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.plugin_base import _ConfigInput
+from singer_sdk.singerlib.exceptions import SingerError
 from singer_sdk.target_base import Target
 
+from target_eloqua.cli import config_file_problem, fail, input_problem, schema_problem
 from target_eloqua.errors import EloquaTargetError, TerminatedError
 from target_eloqua.reader import LeanMsgSpecReader
+from target_eloqua.redact import redact_logs
 from target_eloqua.runtime import Runtime, config_problems
 from target_eloqua.sinks import EloquaSink
 
@@ -24,6 +27,8 @@ else:
 
 if t.TYPE_CHECKING:
     from types import FrameType
+
+    import click
 
 _UNKNOWN = object()  # a stream whose record path is not decided yet
 
@@ -129,9 +134,13 @@ class TargetEloqua(Target):
                     description="Seconds to wait for one sync before giving up (no STATE)."),
         th.Property("reject_file", th.StringType, title="Reject file",
                     description="Append each rejected row, with the reason, as a JSON line."),
-        th.Property("max_reject_ratio", th.NumberType, default=0, title="Max reject ratio",
+        # A numeric string too: Meltano cannot serialise the Decimal a `kind: decimal` setting
+        # becomes, so meltano.yml declares it a string (runtime.reject_ratio reads both).
+        th.Property("max_reject_ratio", th.CustomType({"type": ["number", "string"]}),
+                    default=0, title="Max reject ratio",
                     description="Fail the run (non-zero exit, no STATE) when rejected/sent "
-                    "exceeds it, per stream over the run; 0 means any reject fails."),
+                    "exceeds it, per stream over the run; 0 means any reject fails. A number "
+                    "from 0 to 1, or the same as a string (e.g. \"0.05\")."),
         th.Property("dry_run", th.BooleanType, default=False, title="Dry run",
                     description="Resolve and validate everything and report what would be "
                     "written and rejected; write nothing to Eloqua and emit no STATE."),
@@ -170,10 +179,17 @@ class TargetEloqua(Target):
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        errors = super()._validate_config(raise_errors=raise_errors)
+        # The schema first, without the SDK's default filling (which fails on an object
+        # setting of another type); then the SDK's check, then the rules the schema cannot say.
+        self.append_builtin_config(self.config_jsonschema)
+        problem = schema_problem(self._config, self.config_jsonschema)
+        errors = [problem] if problem else super()._validate_config(raise_errors=raise_errors)
         problems = [] if errors else config_problems(self.config)
-        if problems and raise_errors:
-            raise ConfigValidationError("Config validation failed", errors=problems)
+        if (errors or problems) and raise_errors:
+            found = errors + problems
+            raise ConfigValidationError(
+                "Config validation failed: " + "; ".join(found), errors=found
+            )
         return errors + problems
 
     # ---- records -------------------------------------------------------------------------------
@@ -271,6 +287,26 @@ class TargetEloqua(Target):
 
     @classmethod
     @override
+    def cb_config(
+        cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]
+    ) -> _ConfigInput:
+        """Read the `--config` files, refusing one that is not a JSON object in one line.
+
+        Args:
+            ctx: the click context.
+            param: the `--config` option.
+            value: the files given.
+
+        Returns:
+            The merged config input.
+        """
+        problem = config_file_problem(value)
+        if problem is not None:
+            fail(problem)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    @override
     def invoke(  # type: ignore[override]
         cls,
         *,
@@ -290,6 +326,7 @@ class TargetEloqua(Target):
         if about:
             cls.print_about(about_format)
             sys.exit(0)
+        redact_logs()
         cls.print_version(print_fn=cls.logger.info)
         config = config or _ConfigInput()
         target: TargetEloqua | None = None
@@ -302,13 +339,10 @@ class TargetEloqua(Target):
             finally:
                 target.release()
         except ConfigValidationError as exc:
-            _fail("invalid config: " + "; ".join(exc.errors or [str(exc)]))
+            fail("invalid config: " + "; ".join(exc.errors or [str(exc)]))
         except EloquaTargetError as exc:
-            _fail(str(exc))
-
-
-def _fail(message: str) -> t.NoReturn:
-    sys.stdout.flush()
-    sys.stderr.write(f"target-eloqua: {message}\n")
-    sys.stderr.flush()
-    sys.exit(1)
+            fail(str(exc))
+        except (SingerError, SingerSDKError) as exc:
+            # Malformed input (bad JSON, unknown type, a record before its schema or against
+            # it, a missing key property): the run stops before acknowledging anything after.
+            fail(input_problem(exc))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +23,7 @@ from target_eloqua.errors import (
     RejectRatioError,
     SyncFailedError,
 )
+from target_eloqua.leftovers import definition_name
 from target_eloqua.mapping import ResolvedMapping
 from target_eloqua.rejects import Reject, RejectLog
 from target_eloqua.summary import StreamStats
@@ -71,6 +71,8 @@ class StreamWriter:
         mapping: ResolvedMapping,
         settings: WriterSettings,
         rejects: RejectLog,
+        *,
+        before_first_definition: Callable[[], None] | None = None,
     ) -> None:
         """Prepare the converters; nothing is sent until the first chunk is full.
 
@@ -80,7 +82,10 @@ class StreamWriter:
             mapping: the resolved mapping.
             settings: the writer's settings.
             rejects: where rejects go.
+            before_first_definition: called once, before the first import definition is
+                created (the runtime clears the stream's leftovers there).
         """
+        self._before_first_definition = before_first_definition
         self.stream = stream
         self.client = client
         self.mapping = mapping
@@ -210,6 +215,9 @@ class StreamWriter:
 
     def _definition(self) -> str:
         if self.definition_uri is None:
+            if self._before_first_definition is not None:
+                prepare, self._before_first_definition = self._before_first_definition, None
+                prepare()
             body = self.definition_body()
             self.definition_uri = self._client().create_import(self.mapping.object_id, body)
             LOGGER.info("Stream '%s': import definition %s", self.stream, self.definition_uri)
@@ -251,9 +259,9 @@ class StreamWriter:
         Returns:
             The JSON body.
         """
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         body: dict[str, Any] = {
-            "name": f"target-eloqua {self.stream} {stamp}"[:100],
+            # Named so that a later run can find and delete it (leftovers.py).
+            "name": definition_name(self.stream),
             "fields": {c.key: c.statement for c in self.mapping.columns},
             "identifierFieldName": self._id_key,
             # Always explicit: the docs disagree on its default (eloqua-api.md §10.4).

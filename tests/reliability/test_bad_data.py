@@ -158,12 +158,6 @@ def test_every_row_lands_right_or_is_a_recorded_reject(
     assert len(rejects) == sum(1 for _, _, o in CASES if o[0] == "reject")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a DATETIME whose New York local time falls before year 1 (0001-01-01T00:00:00, "
-    "UTC) makes target-eloqua's date converter raise OverflowError from astimezone(): the "
-    "whole run ends in a traceback instead of one reject",
-)
 def test_moment_before_year_one_in_eastern_is_a_reject(
     domo: DomoControl, eloqua: EloquaControl, tmp_path: Path
 ) -> None:
@@ -183,12 +177,6 @@ def test_moment_before_year_one_in_eastern_is_a_reject(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dates before year 1000 are written with an unpadded year ('1-01-01 00:00:00'): "
-    "target-eloqua formats with strftime('%Y-…'), which glibc does not zero-pad; Eloqua then "
-    "rejects a valid date as invalid",
-)
 def test_dates_before_year_1000_land(
     domo: DomoControl, eloqua: EloquaControl, tmp_path: Path
 ) -> None:
@@ -208,12 +196,6 @@ def test_dates_before_year_1000_land(
             assert landed.get(code, {}).get(KEY[column]) == value, code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a DECIMAL with trailing zeros past 4 places (2.500000) is sent as '2.500000': "
-    "convert_numeric accepts it after normalize() but returns format(number, 'f') of the "
-    "unnormalised value, so Eloqua rejects a value with one decimal place",
-)
 def test_trailing_zeros_do_not_count_as_decimal_places(
     domo: DomoControl, eloqua: EloquaControl, tmp_path: Path
 ) -> None:

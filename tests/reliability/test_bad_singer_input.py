@@ -193,16 +193,12 @@ def test_huge_lines_are_read_and_an_over_long_value_is_rejected(
     assert rejects[0]["values"]["Name1"] == "é" * 5_000_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="malformed Singer input (bad JSON, unknown message type, a record before its schema, "
-    "a record violating its schema) ends in an SDK exception traceback, not one "
-    "'target-eloqua: …' line: TargetEloqua.invoke catches only ConfigValidationError and "
-    "EloquaTargetError",
-)
+@pytest.mark.parametrize("bad", [c[1] for c in FATAL_CASES], ids=[c[0] for c in FATAL_CASES])
 def test_bad_singer_input_is_one_line_without_traceback(
-    eloqua: EloquaControl, orders: int, tmp_path: Path
+    eloqua: EloquaControl, orders: int, tmp_path: Path, bad: str
 ) -> None:
-    result = feed(eloqua, tmp_path, PREFIX + '{"type": "RECORD",\n' + SUFFIX)
+    result = feed(eloqua, tmp_path, PREFIX + bad + SUFFIX)
+    assert result.returncode == 1, result.describe()
     assert "Traceback" not in result.stderr, result.describe()
-    assert result.last_line.startswith("target-eloqua: "), result.describe()
+    # It names the input line (the bad one is the fourth) and says what was wrong with it.
+    assert result.last_line.startswith("target-eloqua: Singer input line 4"), result.describe()

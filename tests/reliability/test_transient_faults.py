@@ -73,14 +73,6 @@ KINDS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-CUT_DEFECT = pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT: target-eloqua's Transport.send (http.py) retries requests.ConnectionError "
-    "and Timeout but not ChunkedEncodingError, which a response cut mid-body raises inside "
-    "session.request: the run ends with a traceback instead of a retry",
-)
-
-
 def _cases() -> list[Any]:
     one_route = os.environ.get("RELIABILITY_ONE_ROUTE") == "1"
     cases = []
@@ -89,10 +81,7 @@ def _cases() -> list[Any]:
             groups = [[route] for route in routes] if one_route else [routes]
             for group in groups:
                 label = group[0][0] if one_route else "every route"
-                marks = [CUT_DEFECT] if (service, kind) == ("eloqua", "response cut") else []
-                cases.append(
-                    pytest.param(service, kind, group, id=f"{service}-{kind}-{label}", marks=marks)
-                )
+                cases.append(pytest.param(service, kind, group, id=f"{service}-{kind}-{label}"))
     return cases
 
 

@@ -5,8 +5,8 @@ TLS is checked at run time: both plugins run in-process against the emulators wi
 `verify=False` argument, the session's `verify` True).
 
 Plain http is what the sandbox uses on loopback; real Domo and Eloqua are https only, and the
-credentials travel in every request, so http to any other host must be refused: it is not today
-(xfail). URL settings with another scheme or none must end in one line naming the setting.
+credentials travel in every request, so http to any other host must be refused. URL settings
+with another scheme or none must end in one line naming the setting.
 """
 
 from __future__ import annotations
@@ -92,11 +92,6 @@ def test_tls_verification_is_never_turned_off(
         assert call["session"] is True, call
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plain http to a non-loopback host is accepted for api_url, login_url and base_url: "
-    "client secrets, Basic credentials and tokens would travel unencrypted",
-)
 @pytest.mark.parametrize("setting", ["api_url", "login_url", "base_url"])
 def test_plain_http_is_refused_for_other_hosts(
     domo: DomoControl, eloqua: EloquaControl, sent: list[dict[str, Any]], setting: str
@@ -137,12 +132,6 @@ BAD_URLS = [
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(
-    strict=True,
-    reason="URL settings are not validated: another scheme (file://, ftp://, javascript:) or "
-    "none ends in a requests InvalidSchema/MissingSchema traceback, not one line naming "
-    "api_url / login_url / base_url",
-)
 @pytest.mark.parametrize(("setting", "url"), BAD_URLS)
 def test_url_settings_accept_only_http_and_https(
     domo: DomoControl, eloqua: EloquaControl, setting: str, url: str

@@ -80,7 +80,7 @@ def test_number_rejects_the_rest(value: object) -> None:
         (Decimal("1234.5678"), "1234.5678"),
         (Decimal("-12.5"), "-12.5"),
         (Decimal("1E+2"), "100"),
-        (Decimal("1.50000"), "1.50000"),
+        (Decimal("1.50000"), "1.5"),  # Eloqua counts the places sent: zeros dropped
         (0.1, "0.1"),
         (10, "10"),
         ("999999999999999.9999", "999999999999999.9999"),
@@ -170,9 +170,56 @@ def test_compiled_row_converter_matches_the_converters_one_by_one():
 )
 def test_default_date_format_renders_as_strftime_does(moment: dt.datetime):
     local = moment.astimezone(EASTERN.tz)
-    assert convert(FieldKind.DATE, moment.isoformat()) == local.strftime("%Y-%m-%d %H:%M:%S")
+    year = f"{local.year:04d}"  # strftime does not pad years before 1000; the target does
+    expected = local.strftime("%Y-%m-%d %H:%M:%S").replace(str(local.year), year, 1)
+    assert convert(FieldKind.DATE, moment.isoformat()) == expected
     other = DateOptions(fmt="%m/%d/%Y %I:%M %p", tz=EASTERN.tz)
-    assert convert(FieldKind.DATE, moment.isoformat(), other) == local.strftime(other.fmt)
+    expected = local.strftime(other.fmt.replace("%Y", year))
+    assert convert(FieldKind.DATE, moment.isoformat(), other) == expected
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("%Y-%m-%d %H:%M:%S", "0001-01-01 00:00:00"),
+        ("%d.%m.%Y", "01.01.0001"),
+        ("%F %T", "0001-01-01 00:00:00"),
+        ("%G-W%V", "0001-W01"),
+        ("%%Y %Y", "%Y 0001"),
+    ],
+)
+def test_years_before_1000_are_zero_padded_in_every_format(fmt: str, expected: str) -> None:
+    options = DateOptions(fmt=fmt, tz=dt.UTC)
+    assert convert(FieldKind.DATE, "0001-01-01T00:00:00Z", options) == expected
+    assert convert(FieldKind.DATE, "0001-01-01", options) == expected
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59-10:00"])
+def test_moment_outside_the_years_of_the_zone_is_a_date_reject(value: str) -> None:
+    with pytest.raises(ValueRejected) as info:
+        convert(FieldKind.DATE, value)
+    assert info.value.code is RejectCode.DATE
+    assert "out of the date range once converted to America/New_York" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("2.500000"), "2.5"),
+        ("2.500000", "2.5"),
+        (Decimal("100.000000"), "100"),
+        (Decimal("-0.000000"), "0"),
+        (Decimal("1.123400000"), "1.1234"),
+        (Decimal("49.00"), "49.00"),  # within 4 places: sent as it came
+    ],
+)
+def test_numeric_zeros_past_four_places_are_dropped(value: object, expected: str) -> None:
+    assert convert(FieldKind.NUMERIC, value) == expected
+
+
+@pytest.mark.parametrize("value", [Decimal("2.123450"), "0.000010"])
+def test_numeric_digits_past_four_places_stay_a_reject(value: object) -> None:
+    assert rejected(FieldKind.NUMERIC, value) is RejectCode.NUMERIC
 
 
 @pytest.mark.parametrize(
@@ -181,7 +228,7 @@ def test_default_date_format_renders_as_strftime_does(moment: dt.datetime):
         (Decimal("10.50"), "10.50"),
         (Decimal("-0.1234"), "-0.1234"),
         (Decimal("1E+3"), "1000"),
-        (Decimal("1.50000"), "1.50000"),
+        (Decimal("1.50000"), "1.5"),  # Eloqua counts the places sent: zeros dropped
         (Decimal("999999999999999.9999"), "999999999999999.9999"),
         (Decimal("-0"), "-0"),
     ],
