@@ -88,6 +88,10 @@ class QueryResult:
     rows: list[list[Any]]
 
 
+# Tokens tried for one request before the client is judged broken (each expiry is refreshed once).
+TOKEN_ATTEMPTS = 3
+
+
 class DomoClient:
     """Talks to the Domo platform API with one session and one token."""
 
@@ -211,7 +215,10 @@ class DomoClient:
         return call_with_retries(start, self.policy, f"export of {target}", self.logger)
 
     def send(self, method: str, path: str, target: Target, **kwargs: Any) -> requests.Response:
-        """Send once, refreshing the token and resending once if Domo rejects it.
+        """Send, refreshing the token and resending when Domo rejects it.
+
+        Each rejection is recovered from once; a token may expire again right after a refresh
+        (two expiries in a row), so up to `TOKEN_ATTEMPTS` tokens are tried before giving up.
 
         Args:
             method: HTTP method.
@@ -227,7 +234,7 @@ class DomoClient:
         """
         accepts_csv = kwargs.get("headers", {}).get("Accept") == "text/csv"
         kwargs.setdefault("headers", {}).setdefault("Accept", "application/json")
-        for fresh in (False, True):
+        for attempt in range(1, TOKEN_ATTEMPTS + 1):
             response = self.session.request(
                 method, self.api_url + path, auth=self.authenticator, timeout=self.timeout, **kwargs
             )
@@ -236,14 +243,14 @@ class DomoClient:
             except TokenRejectedError:
                 response.close()
                 self.authenticator.invalidate()
-                if fresh:
+                if attempt == TOKEN_ATTEMPTS:
                     break
                 self.logger.info("Domo rejected the access token; fetching a new one")
                 continue
             return response
         raise DomoApiError(
-            f"Domo rejected a newly issued access token for {target}: check that the API "
-            'client ("client_id") still exists and has the data scope'
+            f"Domo rejected {TOKEN_ATTEMPTS} access tokens in a row for {target}: check that "
+            'the API client ("client_id") still exists and has the data scope'
         )
 
 

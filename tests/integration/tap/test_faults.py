@@ -234,3 +234,13 @@ def test_pdp_warning(domo, run_tap, h, caplog):
     run = run_tap(h.base_config(domo, guid))
     assert run.error is None
     assert any("has PDP enabled" in r.message for r in caplog.records)
+
+
+def test_a_token_that_keeps_being_rejected_ends_the_run_clearly(domo, run_tap, h):
+    guid = _events(domo)
+    domo.add_fault(QUERY, action="status", status=401, count=-1)
+    run = run_tap(h.base_config(domo, guid, read_method="query"))
+    assert str(run.error) == (
+        f"Domo rejected 3 access tokens in a row for DataSet {guid} (stream 'events'): check "
+        'that the API client ("client_id") still exists and has the data scope'
+    )
