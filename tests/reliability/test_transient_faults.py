@@ -134,7 +134,9 @@ def test_domo_token_expiring_mid_run_is_refreshed(domo, eloqua, tmp_path):
     def expire_twice(running: Running) -> None:
         wait_for(lambda: bool(domo.requests(DOMO_DATASET + "$")))
         domo.expire_tokens()
-        wait_for(lambda: bool(domo.requests(DOMO_QUERY)))
+        # Only once the query has succeeded with the refreshed token: the export comes next and
+        # waits a second before Domo checks its token (expiring earlier races the refresh).
+        wait_for(lambda: any(e["status"] == 200 for e in domo.requests(DOMO_QUERY)))
         domo.expire_tokens()
 
     result = pipeline.run(during=expire_twice)
