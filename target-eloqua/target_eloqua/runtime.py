@@ -322,6 +322,7 @@ class Runtime:
         writer = StreamWriter(
             stream, self.client, mapping, self.settings, self.rejects,
             before_first_definition=lambda: self.clear_leftovers(stream, mapping.object_id),
+            before_sync=self.settle,
         )  # fmt: skip
         self.writers.append(writer)
         return writer
@@ -338,14 +339,23 @@ class Runtime:
         """
         if (stream, object_id) in self._cleared:
             return
-        ours = {w.definition_uri for w in self.writers if w.definition_uri is not None}
+        ours = {uri for w in self.writers for uri in w.definition_uris}
         clear_leftovers(self.client, object_id, stream, keep=ours)
         self._cleared.add((stream, object_id))
 
+    def settle(self) -> None:
+        """Wait for every sync of the run in flight (one per stream at most).
+
+        Called before any sync starts: streams may write the same custom object, and two
+        syncs running at once would apply shared identifiers in an undefined order.
+        """
+        for writer in self.writers:
+            writer.settle()
+
     @property
     def busy(self) -> bool:
-        """Whether a writer is in the middle of staging or committing."""
-        return any(w.busy for w in self.writers)
+        """Whether a writer is staging or committing, or has a sync not yet accounted for."""
+        return any(w.busy or w.in_flight for w in self.writers)
 
     def release_writer(self, writer: StreamWriter) -> None:
         """Delete a writer's definition and log its summary line.

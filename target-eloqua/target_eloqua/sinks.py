@@ -226,7 +226,23 @@ class EloquaSink(BatchSink):
         if self._writer is not None and self._writer.needs_commit:
             return True
         rows = self.batch_size_rows
-        return rows is not None and self.current_size >= rows
+        return rows is not None and self._batch_records_read >= rows
+
+    @property
+    @override
+    def current_size(self) -> int:
+        """Rows of the open batch, plus those of a sync still in flight.
+
+        The SDK's `drain_one` skips a sink whose size is 0, and `drain_all` then writes
+        STATE: a sync started by `launch_batch` must keep the sink drainable until a
+        blocking `process_batch` has seen it terminal.
+
+        Returns:
+            The rows not yet known to be committed in this sink's batches.
+        """
+        writer = self._writer
+        in_flight = writer.rows_in_flight if writer is not None else 0
+        return self._batch_records_read + in_flight
 
     @override
     def start_batch(self, context: dict[str, t.Any]) -> None:
@@ -250,10 +266,35 @@ class EloquaSink(BatchSink):
 
     @override
     def process_batch(self, context: dict[str, t.Any]) -> None:
-        """Commit everything staged; return only once Eloqua's sync finished and was accounted.
+        """Commit everything received; return only once every sync finished and was accounted.
+
+        The SDK calls it from `drain_all` (before each STATE), from its max-age drain and
+        from its own record path: it waits for a sync `launch_batch` left in flight, then
+        syncs what is staged, and raises if either failed.
 
         Args:
             context: the batch context being drained.
+        """
+        self._drain(context, wait=True)
+
+    def launch_batch(self, context: dict[str, t.Any]) -> None:
+        """Start the sync of everything staged and return without waiting for it.
+
+        Only for the lean record path of a full sink (`TargetEloqua._launch_one`), which
+        writes no STATE; the next `launch_batch` or `process_batch` waits for this sync
+        first and raises if it failed.
+
+        Args:
+            context: the batch context being drained.
+        """
+        self._drain(context, wait=False)
+
+    def _drain(self, context: dict[str, t.Any], *, wait: bool) -> None:
+        """Commit (`wait`) or launch the staged rows, refusing a nested or foreign drain.
+
+        Args:
+            context: the batch context being drained.
+            wait: return only once everything is committed.
 
         Raises:
             DrainReentryError: the drain was re-entered, or the context is not the open batch
@@ -277,7 +318,10 @@ class EloquaSink(BatchSink):
         self._draining = True
         writer.busy = True
         try:
-            writer.commit()
+            if wait:
+                writer.commit()
+            else:
+                writer.launch()
         finally:
             writer.busy = False
             self._draining = False

@@ -201,9 +201,9 @@ class TargetEloqua(Target):
         everything this target does with it. Where no stream map renames, filters, adds or
         flattens (the identity `SameRecordTransform` only) and the sink allows it
         (`EloquaSink.takes_lean_path`), `EloquaSink.accept` runs the same steps minus the
-        no-ops; then, as in the SDK, a full sink is drained with `drain_one` (which emits no
-        STATE: only `drain_all` does, after every sink drained) and the max-record-age
-        check runs. Everything else, malformed messages included, takes the SDK's path.
+        no-ops; then a full sink starts its sync without waiting for it (`_launch_one`), so
+        records keep flowing while Eloqua works, and the max-record-age check runs as in
+        the SDK. Everything else, malformed messages included, takes the SDK's path.
 
         Args:
             message_dict: the RECORD message.
@@ -222,9 +222,25 @@ class TargetEloqua(Target):
                 "Target sink for '%s' is full. Current size is '%s'. Draining...",
                 sink.stream_name, sink.current_size,
             )  # fmt: skip
-            self.drain_one(sink)
+            self._launch_one(sink)
         if time.time() - self._last_full_drain_at > self._MAX_RECORD_AGE_IN_MINUTES * 60:
             self._handle_max_record_age()
+
+    @staticmethod
+    def _launch_one(sink: EloquaSink) -> None:
+        """The SDK's `drain_one`, except that the sync is started and not waited for.
+
+        Safe because neither writes STATE: only `drain_all` does, and the blocking
+        `process_batch` it calls first waits for this sync (the sink's `current_size`
+        counts its rows, so `drain_one` does not skip the sink) and raises if it failed.
+
+        Args:
+            sink: the full sink.
+        """
+        context = sink.start_drain()
+        with sink.batch_processing_timer:
+            sink.launch_batch(context)
+        sink.mark_drained()
 
     def _lean_sink(self, stream: str) -> EloquaSink | None:
         """The stream's sink when the lean record path applies to it, else None."""
@@ -268,7 +284,9 @@ class TargetEloqua(Target):
         """On SIGTERM/SIGINT, drain only when nothing is being committed.
 
         In the middle of a commit, a nested drain would acknowledge rows Eloqua has not
-        committed (meltano/sdk#3775); stop instead, emitting no STATE for them.
+        committed (meltano/sdk#3775); stop instead, emitting no STATE for them. A sync
+        started and not yet accounted for counts as a commit in progress: the definitions
+        are deleted on the way out, which stops it.
 
         Args:
             signum: the signal.

@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_eloqua.bulk import BulkClient, Sync, SyncStatus
+from target_eloqua.accounting import account, check_ratio
+from target_eloqua.bulk import BulkClient, Sync
 from target_eloqua.convert import (
     Converter,
     DateOptions,
@@ -16,25 +17,18 @@ from target_eloqua.convert import (
     compile_row,
     make_converter,
 )
-from target_eloqua.encode import Chunk, RowEncoder, Spill
-from target_eloqua.errors import (
-    ApiError,
-    OutcomeUnknownError,
-    RejectRatioError,
-    SyncFailedError,
-)
+from target_eloqua.encode import Chunk, RowEncoder
+from target_eloqua.errors import ApiError, OutcomeUnknownError
 from target_eloqua.leftovers import definition_name
 from target_eloqua.mapping import ResolvedMapping
 from target_eloqua.rejects import Reject, RejectLog
+from target_eloqua.slots import InFlight, Slot, SlotPair
 from target_eloqua.summary import StreamStats
 
 LOGGER = logging.getLogger("target_eloqua.writer")
 
 MAX_POSTS_PER_SYNC = 500  # the 501st data POST of a sync is refused (eloqua-api.md §3.2, 24D)
 MAX_RECOVERIES = 3
-WARNING_ONLY_CODES = frozenset({"ELQ-00040"})  # written anyway; RUD treats it as success (§3.5)
-CREATED_CODE = "ELQ-00007"
-UPDATED_CODE = "ELQ-00012"
 
 
 @dataclass(frozen=True)
@@ -56,12 +50,15 @@ class WriterSettings:
 
 
 class StreamWriter:
-    """Stages one stream's rows on one import definition and commits them in syncs.
+    """Stages one stream's rows on two import definitions and commits them in syncs.
 
     Rows are converted and encoded as they arrive into the current chunk; a full chunk is
-    POSTed at once and kept in a spill file until its sync commits, so memory holds one chunk
-    plus a set of identifier hashes. A row whose identifier was already POSTed in the current
-    sync first commits that sync (Eloqua may reject duplicate identifiers within a sync).
+    POSTed at once to the staging definition and kept in that definition's spill file until
+    its sync is terminal, so memory holds one chunk plus one sync's identifier hashes.
+    `launch` starts a sync without waiting for it, and rows then stage on the other
+    definition (slots.py); `commit` returns only when everything received is committed. A row
+    whose identifier was already POSTed in the staging sync first launches that sync (Eloqua
+    may reject duplicate identifiers within a sync).
     """
 
     def __init__(
@@ -73,6 +70,7 @@ class StreamWriter:
         rejects: RejectLog,
         *,
         before_first_definition: Callable[[], None] | None = None,
+        before_sync: Callable[[], None] | None = None,
     ) -> None:
         """Prepare the converters; nothing is sent until the first chunk is full.
 
@@ -84,7 +82,10 @@ class StreamWriter:
             rejects: where rejects go.
             before_first_definition: called once, before the first import definition is
                 created (the runtime clears the stream's leftovers there).
+            before_sync: called before each sync is started (the runtime waits there for
+                every sync of the run in flight, so no two ever run at once).
         """
+        self._before_sync = before_sync
         self._before_first_definition = before_first_definition
         self.stream = stream
         self.client = client
@@ -92,7 +93,6 @@ class StreamWriter:
         self.settings = settings
         self.rejects = rejects
         self.stats = StreamStats()
-        self.definition_uri: str | None = None
         self.busy = False
         self._columns: list[tuple[str, str, Converter]] = [
             (c.key, c.dataset_field, make_converter(c.kind, settings.dates))
@@ -106,25 +106,42 @@ class StreamWriter:
         self._id_key = mapping.identifier.key
         self._id_index = [c.key for c in mapping.columns].index(self._id_key)
         self._chunk = Chunk()
-        self._spill = Spill()
-        self._posted_ids: set[int] = set()
-        self._sync_bytes = 0
-        self._sync_posts = 0
-        self._sync_rows = 0
+        self._slots = SlotPair()
 
     # ---- state ------------------------------------------------------------------------------
     @property
     def pending_rows(self) -> int:
-        """Rows staged or chunked but not yet committed."""
-        return self._sync_rows + len(self._chunk)
+        """Rows chunked, staged or in a sync in flight: not yet committed."""
+        return self.staged_rows + self._slots.rows_in_flight
+
+    @property
+    def staged_rows(self) -> int:
+        """Rows chunked or staged for the next sync."""
+        return self._slots.staging.rows + len(self._chunk)
+
+    @property
+    def rows_in_flight(self) -> int:
+        """Rows of the stream's sync started and not yet seen terminal."""
+        return self._slots.rows_in_flight
+
+    @property
+    def in_flight(self) -> bool:
+        """Whether a sync of the stream is started and not yet accounted for."""
+        return self._slots.in_flight is not None
+
+    @property
+    def definition_uris(self) -> list[str]:
+        """The stream's import definitions that exist (at most two)."""
+        return self._slots.uris
 
     @property
     def needs_commit(self) -> bool:
         """Whether the staged data reached a sync's size, POST or row budget."""
+        staging = self._slots.staging
         return (
-            self._sync_bytes + self._chunk.size >= self.settings.max_sync_bytes
-            or self._sync_posts >= self.settings.max_posts_per_sync
-            or self.pending_rows >= self.settings.max_sync_rows
+            staging.bytes + self._chunk.size >= self.settings.max_sync_bytes
+            or staging.posts >= self.settings.max_posts_per_sync
+            or self.staged_rows >= self.settings.max_sync_rows
         )
 
     # ---- rows -------------------------------------------------------------------------------
@@ -158,9 +175,10 @@ class StreamWriter:
         # Set for the whole mutation: a signal-driven drain must never see half a row staged.
         self.busy = True
         try:
-            if hash(key) in self._posted_ids:
-                # Already POSTed in this sync: commit it first, so the later row wins.
-                self.commit()
+            if hash(key) in self._slots.staging.posted_ids:
+                # Already POSTed in the staging sync: start that sync first, so the later
+                # row lands in the next one, which starts only once it is terminal.
+                self.launch()
             chunk = self._chunk
             if key not in chunk and chunk.size_with(encoded) > limit:
                 self._post_chunk()
@@ -196,17 +214,18 @@ class StreamWriter:
         chunk = self._chunk
         if not chunk:
             return
-        if self._sync_posts >= self.settings.max_posts_per_sync:
-            self._sync_staged()
+        if self._slots.staging.posts >= self.settings.max_posts_per_sync:
+            self._launch_staged()
+        slot = self._slots.staging
         rows = len(chunk)
-        self._posted_ids.update(map(hash, chunk.keys()))
+        slot.posted_ids.update(map(hash, chunk.keys()))
         body = chunk.take_body()  # the chunk's own buffer: no second copy of up to 20 MB
         if not self.settings.dry_run:
             self._upload(body)
-            self._spill.append(body)
-        self._sync_bytes += len(body)
-        self._sync_posts += 1
-        self._sync_rows += rows
+            slot.spill.append(body)
+        slot.bytes += len(body)
+        slot.posts += 1
+        slot.rows += rows
         self.stats.posts += 1
 
     def _client(self) -> BulkClient:
@@ -214,14 +233,16 @@ class StreamWriter:
         return self.client
 
     def _definition(self) -> str:
-        if self.definition_uri is None:
+        """The staging slot's definition, created on first use."""
+        slot = self._slots.staging
+        if slot.uri is None:
             if self._before_first_definition is not None:
                 prepare, self._before_first_definition = self._before_first_definition, None
                 prepare()
             body = self.definition_body()
-            self.definition_uri = self._client().create_import(self.mapping.object_id, body)
-            LOGGER.info("Stream '%s': import definition %s", self.stream, self.definition_uri)
-        return self.definition_uri
+            slot.uri = self._client().create_import(self.mapping.object_id, body)
+            LOGGER.info("Stream '%s': import definition %s", self.stream, slot.uri)
+        return slot.uri
 
     def _upload(self, body: bytes | bytearray) -> None:
         for attempt in range(MAX_RECOVERIES + 1):
@@ -234,18 +255,23 @@ class StreamWriter:
                 self._restage(exc)
 
     def _restage(self, cause: Exception) -> None:
-        """Throw away the definition and its staging area, then stage this sync's data again."""
+        """Throw away the staging definition, then stage its sync's data again on a new one.
+
+        Only the staging slot is touched: the other one's sync, if in flight, keeps its
+        definition.
+        """
+        slot = self._slots.staging
         LOGGER.warning(
             "Stream '%s': %s; staging this sync's %d POST(s) again on a new definition",
-            self.stream, cause, len(self._spill),
+            self.stream, cause, len(slot.spill),
         )  # fmt: skip
-        self._drop_definition()
+        self._drop_definition(slot)
         uri = self._definition()
-        for body in self._spill.bodies():
+        for body in slot.spill.bodies():
             self._client().upload(uri, body)
 
-    def _drop_definition(self) -> None:
-        uri, self.definition_uri = self.definition_uri, None
+    def _drop_definition(self, slot: Slot) -> None:
+        uri, slot.uri = slot.uri, None
         if uri is None:
             return
         try:
@@ -283,40 +309,60 @@ class StreamWriter:
 
     # ---- commit -----------------------------------------------------------------------------
     def commit(self) -> None:
-        """POST what is chunked, run a sync to a terminal status and account for its rejects.
+        """Commit everything received: return only once every sync is terminal and accounted.
 
         Raises:
-            SyncFailedError: the sync ended in error.
+            SyncFailedError: a sync ended in error (also one started earlier by `launch`).
+            SyncTimeoutError: a sync did not end within `sync_timeout`.
             RejectRatioError: the run's rejects exceed `max_reject_ratio`.
         """
-        self._post_chunk_now()
-        self._sync_staged()
-
-    def _sync_staged(self) -> None:
-        if self._sync_posts:
-            if self.settings.dry_run:
-                self.stats.syncs += 1
-                self.stats.sent += self._sync_rows
-            else:
-                self._run_sync()
-        self._posted_ids = set()
-        self._spill.reset()
-        self._sync_bytes = self._sync_posts = self._sync_rows = 0
+        self.launch()
+        self.settle()
         self.check_ratio()
 
-    def _post_chunk_now(self) -> None:
+    def launch(self) -> None:
+        """POST what is chunked and start its sync, without waiting for that sync to end.
+
+        The sync in flight before, if any, is waited for first (and its failure raised), so
+        two syncs of the stream never run at once.
+        """
         if self._chunk:
             self._post_chunk()
+        self._launch_staged()
 
-    def _run_sync(self) -> None:
-        client = self._client()
+    def settle(self) -> None:
+        """Wait for the sync in flight, if any, and account for it; raise if it failed."""
+        self._slots.settle(self._finish)
+
+    def _launch_staged(self) -> None:
+        slot = self._slots.staging
+        if not slot.posts:
+            return
+        if self.settings.dry_run:
+            self.stats.syncs += 1
+            self.stats.sent += slot.rows
+            slot.reset()
+            self.check_ratio()
+            return
+        # Uploads may go on beside a running sync, but a sync starts only after the one
+        # before it (of any stream) is terminal: overlapping syncs that share identifiers
+        # would apply in an undefined order.
+        if self._before_sync is not None:
+            self._before_sync()
+        self.settle()
         sync = self._start_sync()
-        done = client.wait_for_sync(
-            sync.uri, self.settings.poll_interval, self.settings.sync_timeout
+        self._slots.launched(sync)
+
+    def _finish(self, flight: InFlight) -> None:
+        """Wait for one sync to be terminal and account for it (raising on failure)."""
+        settings = self.settings
+        done = self._client().wait_for_sync(
+            flight.sync.uri, settings.poll_interval, settings.sync_timeout
         )
         self.stats.syncs += 1
-        self._account(done)
-        self.stats.sent += self._sync_rows
+        account(self._client(), self.stream, done, self.stats, self.rejects)
+        self.stats.sent += flight.rows
+        self.check_ratio()
 
     def _start_sync(self) -> Sync:
         for attempt in range(MAX_RECOVERIES + 1):
@@ -330,67 +376,26 @@ class StreamWriter:
                 self._restage(exc)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _account(self, sync: Sync) -> None:
-        client = self._client()
-        logs = client.logs(sync.uri)
-        for log in logs:
-            if log.status_code == CREATED_CODE:
-                self.stats.created += log.count
-            elif log.status_code == UPDATED_CODE:
-                self.stats.updated += log.count
-        if sync.status is not None and sync.status.is_failure:
-            detail = "; ".join(
-                f"{log.status_code} {log.message} ({log.count})"
-                for log in logs
-                if log.severity != "information"
-            )
-            raise SyncFailedError(
-                f"Eloqua sync {sync.uri} of stream '{self.stream}' ended with status "
-                f"{sync.raw_status}: {detail or 'no log detail'}. No STATE was emitted for its "
-                "rows; they are sent again on the next run."
-            )
-        if sync.status is SyncStatus.WARNING:
-            self._collect_rejects(sync.uri)
-
-    def _collect_rejects(self, sync_uri: str) -> None:
-        for item in self._client().rejects(sync_uri):
-            if item.status_code in WARNING_ONLY_CODES:
-                self.stats.warnings += 1
-                LOGGER.warning(
-                    "Stream '%s': Eloqua warned %s on %s: %s",
-                    self.stream, item.status_code, item.invalid_fields, item.message,
-                )  # fmt: skip
-                continue
-            self.stats.rejected += 1
-            reject = Reject(
-                self.stream, item.field_values, item.invalid_fields,
-                item.status_code, item.message, "eloqua",
-            )  # fmt: skip
-            self.rejects.write(reject)
-
     def check_ratio(self) -> None:
-        """Fail when the run's rejects exceed `max_reject_ratio`.
+        """Fail when the run's rejects exceed `max_reject_ratio` (never in a dry run).
 
         Raises:
             RejectRatioError: they do.
         """
-        stats = self.stats
-        if stats.rejected and stats.reject_ratio > self.settings.max_reject_ratio:
-            if self.settings.dry_run:
-                return
-            raise RejectRatioError(
-                f"Stream '{self.stream}': {stats.rejected} of {stats.attempted} rows rejected "
-                f"({stats.reject_ratio:.2%}), more than max_reject_ratio "
-                f"{self.settings.max_reject_ratio:g} allows; see reject_file for each row. "
-                "No STATE was emitted for these rows."
-            )
+        if not self.settings.dry_run:
+            check_ratio(self.stream, self.stats, self.settings.max_reject_ratio)
 
     # ---- end ------------------------------------------------------------------------------
     def close(self) -> None:
-        """Delete the definition and the spill file (also after a failure)."""
-        self._spill.close()
+        """Delete both definitions and spill files (also after a failure).
+
+        Deleting a definition stops a sync still pending or active on it (ELQ-00143), so a
+        sync that was never accounted for cannot land after the run.
+        """
+        self._slots.close()
         if self.client is not None and not self.settings.dry_run:
-            self._drop_definition()
+            for slot in self._slots.slots:
+                self._drop_definition(slot)
 
 
 def _recoverable(exc: Exception) -> bool:
