@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -23,17 +25,17 @@ class LoggedRequest:
     fault: str | None = None
 
 
-class RequestLog:
-    """Thread-safe, bounded list of answered requests."""
+class BoundedLog(Generic[T]):
+    """Thread-safe, bounded list of dataclass entries (the oldest dropped first)."""
 
-    def __init__(self, limit: int = 200_000) -> None:
-        """Keep at most `limit` entries (oldest dropped first)."""
-        self._entries: list[LoggedRequest] = []
+    def __init__(self, limit: int) -> None:
+        """Keep at most `limit` entries."""
+        self._entries: list[T] = []
         self._limit = limit
         self._lock = threading.Lock()
 
-    def add(self, entry: LoggedRequest) -> None:
-        """Record one request."""
+    def add(self, entry: T) -> None:
+        """Record one entry."""
         with self._lock:
             self._entries.append(entry)
             if len(self._entries) > self._limit:
@@ -47,7 +49,15 @@ class RequestLog:
     def entries(self) -> list[dict[str, Any]]:
         """A JSON-ready snapshot."""
         with self._lock:
-            return [asdict(e) for e in self._entries]
+            return [asdict(e) for e in self._entries]  # type: ignore[call-overload]
+
+
+class RequestLog(BoundedLog[LoggedRequest]):
+    """The answered API requests (at most `limit`)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        """Keep at most `limit` requests."""
+        super().__init__(limit)
 
 
 def now() -> float:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
+
+from sandbox.core.requestlog import BoundedLog
 
 
 @dataclass
@@ -17,28 +17,9 @@ class ExecutedQuery:
     error: str | None = None
 
 
-class QueryLog:
-    """Thread-safe, bounded list of the SQL texts received (the oldest dropped first)."""
+class QueryLog(BoundedLog[ExecutedQuery]):
+    """The SQL texts received (at most `limit`, the oldest dropped first)."""
 
     def __init__(self, limit: int = 10_000) -> None:
-        """Keep at most `limit` entries."""
-        self._entries: list[ExecutedQuery] = []
-        self._limit = limit
-        self._lock = threading.Lock()
-
-    def add(self, entry: ExecutedQuery) -> None:
-        """Record one query."""
-        with self._lock:
-            self._entries.append(entry)
-            if len(self._entries) > self._limit:
-                del self._entries[: len(self._entries) - self._limit]
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._entries.clear()
-
-    def entries(self) -> list[dict[str, Any]]:
-        """A JSON-ready snapshot."""
-        with self._lock:
-            return [asdict(e) for e in self._entries]
+        """Keep at most `limit` queries."""
+        super().__init__(limit)
