@@ -130,22 +130,7 @@ def execute(store: RowStore, dataset_id: str, sql: str, options: QueryOptions) -
     """
     with store.lock:
         statement = rewrite_table(sql, quote_identifier(store.table))
-        store.conn.set_authorizer(_authorizer(store.table))
-        try:
-            cursor = store.conn.execute(statement)
-            names = [d[0] for d in cursor.description or ()]
-            rows = cursor.fetchmany(options.row_cap + 1)
-            cursor.close()
-        except (sqlite3.Error, OverflowError) as exc:
-            raise bad_request(f"Error executing query: {exc}") from None
-        finally:
-            store.conn.set_authorizer(None)
-    if len(rows) > options.row_cap:
-        if options.over_cap_error:
-            limit = options.row_cap
-            raise bad_request(f"Query result exceeds the maximum of {limit} rows") from None
-        # KB-QCONN/RDOMO: at most 1M rows come back; the default reading is a silent cut.
-        del rows[options.row_cap :]
+        names, rows = _fetch_capped(store, statement, options)
     types = _result_types(names, rows, {c.name.lower(): c.type for c in store.columns})
     values = _convert(rows, _transforms(rows, types, options))
     return _response(dataset_id, names, types, values, len(values))
@@ -163,7 +148,7 @@ def execute_json(store: RowStore, dataset_id: str, sql: str, options: QueryOptio
         if tail is not None:
             # The caller's own SQL, run under the same read-only authorizer as `execute`.
             select = f"SELECT rowid FROM {quote_identifier(store.table)}{tail}"  # noqa: S608
-            rowids = _rowids(store, select, options)
+            _, rowids = _fetch_capped(store, select, options)
             encoding = json_encoding(store, options.batch_id_float, options.datetime_separator)
             store.extend(encoding, store.max_rowid())
             rows = encoding.rows
@@ -194,23 +179,31 @@ def _plain_tail(store: RowStore, statement: str) -> str | None:
     return tail
 
 
-def _rowids(store: RowStore, statement: str, options: QueryOptions) -> list[Any]:
-    """The rowids a plain read selects, in its order, capped as `execute` caps rows."""
+def _fetch_capped(
+    store: RowStore, statement: str, options: QueryOptions
+) -> tuple[list[str], list[Any]]:
+    """Run a statement read-only (the caller holds `store.lock`): column names, capped rows.
+
+    Raises:
+        DomoApiError: 400 for SQL that does not run and, if so configured, past the row cap.
+    """
     store.conn.set_authorizer(_authorizer(store.table))
     try:
         cursor = store.conn.execute(statement)
-        rowids = cursor.fetchmany(options.row_cap + 1)
+        names = [d[0] for d in cursor.description or ()]
+        rows = cursor.fetchmany(options.row_cap + 1)
         cursor.close()
     except (sqlite3.Error, OverflowError) as exc:
         raise bad_request(f"Error executing query: {exc}") from None
     finally:
         store.conn.set_authorizer(None)
-    if len(rowids) > options.row_cap:
+    if len(rows) > options.row_cap:
         if options.over_cap_error:
             limit = options.row_cap
             raise bad_request(f"Query result exceeds the maximum of {limit} rows") from None
-        del rowids[options.row_cap :]
-    return rowids
+        # KB-QCONN/RDOMO: at most 1M rows come back; the default reading is a silent cut.
+        del rows[options.row_cap :]
+    return names, rows
 
 
 def json_encoding(store: RowStore, batch_id_float: bool, datetime_separator: str) -> Encoding:
