@@ -354,8 +354,8 @@ class Runtime:
 
     @property
     def busy(self) -> bool:
-        """Whether a writer is staging or committing, or has a sync not yet accounted for."""
-        return any(w.busy or w.in_flight for w in self.writers)
+        """Whether a writer is staging, uploading or committing, or has a sync in flight."""
+        return any(w.busy or w.uploading or w.in_flight for w in self.writers)
 
     def release_writer(self, writer: StreamWriter) -> None:
         """Delete a writer's definition and log its summary line.

@@ -24,6 +24,7 @@ from target_eloqua.mapping import ResolvedMapping
 from target_eloqua.rejects import Reject, RejectLog
 from target_eloqua.slots import InFlight, Slot, SlotPair
 from target_eloqua.summary import StreamStats
+from target_eloqua.uploads import BackgroundUploads
 
 LOGGER = logging.getLogger("target_eloqua.writer")
 
@@ -53,8 +54,9 @@ class StreamWriter:
     """Stages one stream's rows on two import definitions and commits them in syncs.
 
     Rows are converted and encoded as they arrive into the current chunk; a full chunk is
-    POSTed at once to the staging definition and kept in that definition's spill file until
-    its sync is terminal, so memory holds one chunk plus one sync's identifier hashes.
+    POSTed to the staging definition on a worker thread while the next one fills (uploads.py)
+    and kept in that definition's spill file until its sync is terminal, so memory holds two
+    chunks plus one sync's identifier hashes.
     `launch` starts a sync without waiting for it, and rows then stage on the other
     definition (slots.py); `commit` returns only when everything received is committed. A row
     whose identifier was already POSTed in the staging sync first launches that sync (Eloqua
@@ -107,6 +109,7 @@ class StreamWriter:
         self._id_index = [c.key for c in mapping.columns].index(self._id_key)
         self._chunk = Chunk()
         self._slots = SlotPair()
+        self._uploads = BackgroundUploads(stream)
 
     # ---- state ------------------------------------------------------------------------------
     @property
@@ -221,12 +224,23 @@ class StreamWriter:
         slot.posted_ids.update(map(hash, chunk.keys()))
         body = chunk.take_body()  # the chunk's own buffer: no second copy of up to 20 MB
         if not self.settings.dry_run:
-            self._upload(body)
-            slot.spill.append(body)
+            # On the worker thread: rows keep being encoded into the next chunk meanwhile.
+            # The staging slot cannot change under it: every launch waits for it first.
+            self._uploads.submit(lambda: self._upload_and_keep(slot, body))
         slot.bytes += len(body)
         slot.posts += 1
         slot.rows += rows
         self.stats.posts += 1
+
+    def _upload_and_keep(self, slot: Slot, body: bytes | bytearray) -> None:
+        """POST a body to the staging definition and keep it for a possible re-staging."""
+        self._upload(body)
+        slot.spill.append(body)
+
+    @property
+    def uploading(self) -> bool:
+        """Whether a data POST was handed to the worker and its outcome not yet collected."""
+        return self._uploads.outstanding
 
     def _client(self) -> BulkClient:
         assert self.client is not None, "a dry run never talks to Eloqua's write endpoints"
@@ -335,6 +349,9 @@ class StreamWriter:
         self._slots.settle(self._finish)
 
     def _launch_staged(self) -> None:
+        # Everything staged must be in Eloqua before its sync starts (and a failed POST
+        # surfaces here, before any sync could be accounted as covering its rows).
+        self._uploads.wait()
         slot = self._slots.staging
         if not slot.posts:
             return
@@ -392,6 +409,7 @@ class StreamWriter:
         Deleting a definition stops a sync still pending or active on it (ELQ-00143), so a
         sync that was never accounted for cannot land after the run.
         """
+        self._uploads.close()  # no POST may reach a definition after it is deleted
         self._slots.close()
         if self.client is not None and not self.settings.dry_run:
             for slot in self._slots.slots:

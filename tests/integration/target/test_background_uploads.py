@@ -1,0 +1,95 @@
+"""Data POSTs run on a worker thread: input keeps being read while Eloqua receives a chunk."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from contextlib import redirect_stdout
+
+from target_eloqua.errors import ApiError
+from target_eloqua.target import TargetEloqua
+
+SCHEMA = {
+    "type": "SCHEMA", "stream": "orders", "key_properties": ["id"],
+    "schema": {"type": "object", "properties": {
+        "id": {"type": "string"}, "Numbers": {"type": ["integer", "null"]}}},
+}  # fmt: skip
+UPLOAD_DELAY = 1.5  # seconds the emulator holds the first data POST before handling it
+
+
+def record(order_id: str, tickets: int) -> str:
+    row = {"id": order_id, "Numbers": tickets}
+    return json.dumps({"type": "RECORD", "stream": "orders", "record": row}) + "\n"
+
+
+def state_line(value: int) -> str:
+    return json.dumps({"type": "STATE", "value": {"done": value}}) + "\n"
+
+
+class Probe:
+    """Input lines, noting for each how many data POSTs Eloqua had received when it was read."""
+
+    def __init__(self, eloqua, lines: list[str]) -> None:
+        self.eloqua = eloqua
+        self.lines = lines
+        self.uploads_seen: list[int] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.lines:
+            self.uploads_seen.append(len(self.eloqua.uploads()))
+            yield line
+
+
+def run(config: dict, lines) -> tuple[list[dict], BaseException | None]:
+    out = io.StringIO()
+    error: BaseException | None = None
+    with redirect_stdout(out):
+        target = TargetEloqua(config=config, validate_config=True)
+        try:
+            target.listen(lines)
+        except Exception as exc:
+            error = exc
+        finally:
+            target.release()
+    return [json.loads(x) for x in out.getvalue().splitlines() if x.strip()], error
+
+
+def config_for(base_config: dict) -> dict:
+    mapping = {
+        "identifier_field": {"eloqua_field": "Order Id", "dataset_field": "id"},
+        "optional_fields": [{"eloqua_field": "Number of Tickets", "dataset_field": "Numbers"}],
+    }
+    # Five rows per POST, so the first POST leaves while later rows are still to be read.
+    return {**base_config, **mapping, "max_upload_bytes": 256}
+
+
+def test_rows_are_read_while_the_previous_post_is_in_flight(eloqua, orders, base_config, h):
+    eloqua.add_fault(r".*/data", method="POST", action="delay", seconds=UPLOAD_DELAY, count=1)
+    records = [record(f"O{i}", i) for i in range(1, 11)]
+    probe = Probe(eloqua, [json.dumps(SCHEMA) + "\n", *records, state_line(1)])
+    states, error = run(config_for(base_config), probe)
+    assert error is None
+    assert states == [{"done": 1}]  # the target prints each state value it acknowledges
+    # The first POST (O1-O5) went out when O6 arrived; O7 was read before Eloqua had it.
+    assert probe.uploads_seen[7] == 0
+    assert len(eloqua.uploads()) == 2
+    landed = h.rows(eloqua, orders)
+    assert {k: v["Number_of_Tickets1"] for k, v in landed.items()} == {
+        f"O{i}": str(i) for i in range(1, 11)
+    }
+    assert len(eloqua.syncs()) == 1  # one sync, started after both POSTs were in
+
+
+def test_a_post_failing_in_the_background_fails_the_run_without_state(
+    eloqua, orders, base_config, h
+):
+    eloqua.add_fault(r".*/data", method="POST", action="status", status=400, count=1)
+    lines = [json.dumps(SCHEMA) + "\n", *(record(f"O{i}", i) for i in range(1, 14)), state_line(1)]
+    states, error = run(config_for(base_config), lines)
+    assert isinstance(error, ApiError)
+    assert "Uploading" in str(error)
+    assert states == []
+    assert eloqua.syncs() == []
+    assert h.rows(eloqua, orders) == {}
+    assert eloqua.import_definitions() == []  # deleted on the way out
