@@ -9,6 +9,8 @@ matching custom object, then measures, each several times on the same data:
 4. pipeline  `tap-domo | target-eloqua` (a first full load)
 5. increment the pipeline again, from its state, after one new load of 1% of the rows
 6. peer      a default singer-sdk tap | a default singer-sdk target whose sink does nothing
+7. memory    the pipeline once more on a DataSet a fifth the size, to set its peak RSS beside the
+             full-size run's (flat memory: the same peaks at N/5 and N rows)
 
 and prints rows/s and MB/s (median, min-max), peak RSS per process, HTTP requests, data POSTs
 and syncs, and each ratio to the floor; the figures also go to a JSON file.
@@ -176,7 +178,21 @@ class Bench:
                 ],
             )
         )
+        results.append(self.memory_check(max(1_000, rows // 5)))
         return results
+
+    def memory_check(self, rows: int) -> Scenario:
+        """The full-load pipeline once on a smaller DataSet: its peak RSS, to compare with N's."""
+        small = harness.seed_dataset(self.sandbox.domo, "bench-small", rows, loads=20, seed=2)
+        config = harness.tap_config(self.sandbox.domo, small, "auto")
+        tap = Step(
+            "tap-domo",
+            [str(harness.BIN / "tap-domo"), "--config", self.config("tap-small", config)],
+        )
+        scenario = Scenario(f"memory: pipeline at {rows:,} rows", rows, 0)
+        scenario.add(run_pipeline([tap, self.target()], stderr_dir=self.logs))
+        self.check_landed(rows)
+        return scenario
 
     def increment(self, full: Scenario) -> Scenario:
         """Append a 1% load, then run the pipeline from the full run's state."""

@@ -42,6 +42,7 @@ def test_bench_runs_every_scenario(tmp_path):
         "tap | target (full load)",
         "increment (1% new rows)",
         "peer: default SDK pair",
+        "memory: pipeline at 1,000 rows",
     ]
     for scenario in scenarios.values():
         assert scenario["rows_per_s"]["median"] > 0
@@ -52,3 +53,7 @@ def test_bench_runs_every_scenario(tmp_path):
     assert scenarios["increment (1% new rows)"]["syncs"] == 1
     assert scenarios["floor (msgspec pipe)"]["ratio_to_floor"] == 1.0
     assert "tap | target (full load)" in done.stdout
+    assert set(scenarios["memory: pipeline at 1,000 rows"]["peak_rss_mb"]) == {
+        "tap-domo",
+        "target-eloqua",
+    }
