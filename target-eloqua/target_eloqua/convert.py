@@ -77,7 +77,7 @@ class DateOptions:
 
 
 Converter = Callable[[Any], str | None]
-RowConverter = Callable[[Mapping[str, Any]], list[str | None]]
+RowConverter = Callable[[Any], list[str | None]]  # a Mapping, or a typed Struct
 
 
 def to_text(value: Any) -> str:
@@ -195,15 +195,17 @@ def convert_numeric(value: Any) -> str | None:
     Raises:
         ValueRejected: not a number, or too many digits.
     """
-    if value is None or value == "":
-        return None
-    if type(value) is int and abs(value) < 10**NUMERIC_INTEGER_DIGITS:
-        return str(value)
-    if type(value) is Decimal:
-        # Fast path for the common case: plain notation already within the limits.
+    kind = value.__class__
+    if kind is Decimal:
+        # Fast path for the common case, checked first (a Decimal compared with "" is slow):
+        # plain notation already within the limits.
         text = str(value)
         if _PLAIN_NUMERIC(text) is not None:
             return text
+    elif kind is int and abs(value) < 10**NUMERIC_INTEGER_DIGITS:
+        return str(value)
+    elif value is None or value == "":
+        return None
     number = to_decimal(value)
     if number is None:
         raise ValueRejected(RejectCode.NUMERIC, f"{to_text(value)!r} is not a number")
@@ -376,7 +378,11 @@ def _as_moment(value: Any) -> dt.date | None:
         return None
 
 
-def compile_row(sources: Sequence[str], converters: Sequence[Converter]) -> RowConverter:
+def compile_row(
+    sources: Sequence[str],
+    converters: Sequence[Converter],
+    attributes: Mapping[str, str] | None = None,
+) -> RowConverter:
     """One function converting a record into the row's values, in column order.
 
     The per-column loop is unrolled into generated code (as fastjsonschema does for
@@ -386,13 +392,25 @@ def compile_row(sources: Sequence[str], converters: Sequence[Converter]) -> RowC
     Args:
         sources: the record field feeding each column.
         converters: the converter of each column.
+        attributes: for records decoded into a typed Struct (typed.py): field name → the
+            Struct attribute holding it (a generated identifier); None for dict records.
 
     Returns:
         `record -> [value, ...]`; it raises `ValueRejected` on the first refused value.
+
+    Raises:
+        ValueError: an attribute name is not an identifier.
     """
-    calls = ", ".join(f"c{i}(get(s{i}))" for i in range(len(sources)))
     namespace: dict[str, Any] = {f"c{i}": c for i, c in enumerate(converters)}
-    namespace.update({f"s{i}": s for i, s in enumerate(sources)})
-    code = f"def convert_row(record):\n    get = record.get\n    return [{calls}]\n"
+    if attributes is None:
+        calls = ", ".join(f"c{i}(get(s{i}))" for i in range(len(sources)))
+        namespace.update({f"s{i}": s for i, s in enumerate(sources)})
+        code = f"def convert_row(record):\n    get = record.get\n    return [{calls}]\n"
+    else:
+        names = [attributes[source] for source in sources]
+        if not all(name.isidentifier() for name in names):
+            raise ValueError(f"not attribute names: {names}")
+        calls = ", ".join(f"c{i}(record.{name})" for i, name in enumerate(names))
+        code = f"def convert_row(record):\n    return [{calls}]\n"
     exec(compile(code, "<target_eloqua row converter>", "exec"), namespace)  # noqa: S102
     return namespace["convert_row"]  # type: ignore[no-any-return]

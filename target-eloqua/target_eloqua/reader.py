@@ -11,6 +11,9 @@ from singer_sdk.contrib.msgspec import MsgSpecReader
 from singer_sdk.contrib.msgspec import decoder as _DECODER
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 
+if t.TYPE_CHECKING:
+    from target_eloqua.typed import TypedRecords
+
 if sys.version_info >= (3, 12):
     from typing import override
 else:
@@ -46,7 +49,13 @@ class LeanMsgSpecReader(MsgSpecReader):
     SDK's exception types and messages, without the SDK's logged traceback, and any
     exception leaving the loop carries the line number and stream it was raised at (see
     `input_position`), so the target can say which input it refused.
+
+    When `typed` holds typed streams, each line is first offered to `typed.take`: a valid
+    RECORD of a typed stream is then handled without a generic decode, and every other line
+    goes the way above.
     """
+
+    typed: TypedRecords | None = None  # set by the target
 
     @override
     def process_lines(
@@ -64,12 +73,18 @@ class LeanMsgSpecReader(MsgSpecReader):
             Lines seen per message type.
         """
         counts: dict[t.Any, int] = {}
+        typed = self.typed
+        take = typed.take if typed is not None else None
+        records = 0  # lines `take` handled, all RECORDs
         decode = _DECODER.decode
         number = 0
         message: t.Any = None
         try:
             for number, line in enumerate(file_input or self.default_input, 1):  # noqa: B007
                 self._current_message = line
+                if take is not None and take(line):
+                    records += 1
+                    continue
                 try:
                     message = decode(line)
                 except msgspec.DecodeError as exc:
@@ -84,11 +99,16 @@ class LeanMsgSpecReader(MsgSpecReader):
                 else:
                     callback(message)
                 counts[kind] = counts.get(kind, 0) + 1
+                message = None
+                if typed is not None:  # the message may have typed a stream, or untyped all
+                    take = typed.take
         except Exception as exc:
             exc.singer_line = number  # type: ignore[attr-defined]
-            stream = message.get("stream") if isinstance(message, dict) else None
+            stream = _stream_of(message if message is not None else self._current_message)
             exc.singer_stream = stream  # type: ignore[attr-defined]
             raise
+        if records:
+            counts["RECORD"] = counts.get("RECORD", 0) + records
         return Counter(counts)
 
     @override
@@ -103,6 +123,17 @@ class LeanMsgSpecReader(MsgSpecReader):
         """
         msg = f"Unknown message type '{message_dict['type']}' in message."
         raise UnknownMessageTypeError(msg)
+
+
+def _stream_of(message: t.Any) -> str | None:
+    """The stream a message (or, for a line taken by `typed`, its text) names, if any."""
+    if isinstance(message, str):
+        try:
+            message = _DECODER.decode(message)
+        except msgspec.DecodeError:
+            return None
+    stream = message.get("stream") if isinstance(message, dict) else None
+    return stream if isinstance(stream, str) else None
 
 
 def _unreadable(line: str, exc: msgspec.DecodeError) -> InvalidInputLine:

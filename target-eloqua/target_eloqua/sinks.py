@@ -11,7 +11,9 @@ from singer_sdk.exceptions import InvalidJSONSchema, InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
+from target_eloqua.convert import RowConverter, compile_row
 from target_eloqua.errors import DrainReentryError
+from target_eloqua.typed import RecordType, record_type
 from target_eloqua.writer import StreamWriter
 
 if sys.version_info >= (3, 12):
@@ -26,6 +28,7 @@ if t.TYPE_CHECKING:
 
 CONNECTION_TEST_STREAM = "meltano_test_stream"  # what `meltano config test` sends (Meltano 4)
 BATCH_MARK = "eloqua_batch"
+_NO_RECORD: dict[str, t.Any] = {}
 
 
 class FastJSONSchemaValidator(BaseJSONSchemaValidator):
@@ -83,6 +86,7 @@ class EloquaSink(BatchSink):
         """
         self._runtime: Runtime = target.runtime  # type: ignore[attr-defined]
         self._writer: StreamWriter | None = None
+        self._typed_convert: RowConverter | None = None
         self._draining = False
         self._open_batch: str | None = None
         super().__init__(target, stream_name, schema, key_properties)
@@ -139,6 +143,45 @@ class EloquaSink(BatchSink):
         self._batch_records_read += 1
         if self._writer is not None:
             self._writer.add(record)
+        self._record_counter.increment()
+
+    def prepare_typed(self) -> RecordType | None:
+        """Set up `accept_typed` and return the stream's record type, when it can be typed.
+
+        Only for a sink on the lean path (`takes_lean_path`) that validates with the compiled
+        fastjsonschema validator and writes (not the connection test): a typed decode stands
+        in for that validator and for the key-property check (key properties are required
+        fields of the record type), so it must not apply where they would not run.
+
+        Returns:
+            The record type (typed.py), or None to keep the stream's records on the lean path.
+        """
+        writer = self._writer
+        if writer is None or self._lean_validate is None or not self.takes_lean_path:
+            return None
+        typed = record_type(self.schema, self._key_properties)
+        if typed is None or not set(writer.sources) <= set(typed.attributes):
+            return None
+        self._typed_convert = compile_row(writer.sources, writer.converters, typed.attributes)
+        return typed
+
+    def accept_typed(self, record: t.Any) -> None:
+        """Stage one record that its typed decode found valid: `accept`, minus the checks.
+
+        The decode already did what `accept` checks (schema validation, key properties), so
+        what is left is the batch context, the read tally, staging and the record counter.
+        `_sdc_*` keys never reach the record: they are not fields of its type.
+
+        Args:
+            record: the decoded record (a `RecordType.struct` of `prepare_typed`).
+        """
+        if self._pending_batch is None:
+            self._get_context(_NO_RECORD)  # BatchSink's context does not look at the record
+        self._total_records_read += 1
+        self._batch_records_read += 1
+        writer = self._writer
+        if writer is not None:
+            writer.add(record, self._typed_convert)
         self._record_counter.increment()
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 import typing as t
@@ -19,6 +20,7 @@ from target_eloqua.reader import LeanMsgSpecReader
 from target_eloqua.redact import redact_logs
 from target_eloqua.runtime import Runtime, config_problems
 from target_eloqua.sinks import EloquaSink
+from target_eloqua.typed import TypedRecords
 
 if sys.version_info >= (3, 12):
     from typing import override
@@ -166,7 +168,11 @@ class TargetEloqua(Target):
         self._runtime: Runtime | None = None
         # Stream → its sink when the lean record path applies, else None (see below).
         self._lean_sinks: dict[str, t.Any] = {}
+        # Streams whose RECORD lines the reader decodes typed (see `_type_stream`).
+        self._typed = TypedRecords()
         super().__init__(*args, **kwargs)
+        if isinstance(self.message_reader, LeanMsgSpecReader):
+            self.message_reader.typed = self._typed
         # Sinks share one Eloqua instance and its hourly sync quota: drain them one at a time.
         self.max_parallelism = 1
 
@@ -213,10 +219,40 @@ class TargetEloqua(Target):
         sink = self._lean_sinks.get(stream, _UNKNOWN) if stream.__class__ is str else None
         if sink is _UNKNOWN:
             sink = self._lean_sinks[stream] = self._lean_sink(stream)
+            if sink is not None:
+                self._type_stream(stream, sink)
         if sink is None or record.__class__ is not dict:
             super()._process_record_message(message_dict)
             return
         sink.accept(record)
+        if sink.is_full:
+            self.logger.info(
+                "Target sink for '%s' is full. Current size is '%s'. Draining...",
+                sink.stream_name, sink.current_size,
+            )  # fmt: skip
+            self._launch_one(sink)
+        if time.time() - self._last_full_drain_at > self._MAX_RECORD_AGE_IN_MINUTES * 60:
+            self._handle_max_record_age()
+
+    def _type_stream(self, stream: str, sink: EloquaSink) -> None:
+        """Have the reader decode the stream's next RECORD lines typed, when its schema allows.
+
+        A typed decode (typed.py) parses and validates a record in one step; a line it
+        refuses, the stream's first record (which gets here) and any other message still take
+        the path above, so errors stay those of the SDK's path.
+        """
+        typed = sink.prepare_typed()
+        if typed is not None:
+            self._typed.add(stream, typed, functools.partial(self._process_typed_record, sink))
+
+    def _process_typed_record(self, sink: EloquaSink, record: t.Any) -> None:
+        """The lean path's steps for a record already decoded and validated (typed.py).
+
+        Args:
+            sink: the stream's sink.
+            record: the decoded record.
+        """
+        sink.accept_typed(record)
         if sink.is_full:
             self.logger.info(
                 "Target sink for '%s' is full. Current size is '%s'. Draining...",
@@ -265,6 +301,7 @@ class TargetEloqua(Target):
             message_dict: the SCHEMA message.
         """
         self._lean_sinks.clear()
+        self._typed.clear()
         super()._process_schema_message(message_dict)
 
     @override

@@ -13,6 +13,7 @@ from target_eloqua.convert import (
     Converter,
     DateOptions,
     RejectCode,
+    RowConverter,
     ValueRejected,
     compile_row,
     make_converter,
@@ -100,10 +101,11 @@ class StreamWriter:
             (c.key, c.dataset_field, make_converter(c.kind, settings.dates))
             for c in mapping.columns
         ]
+        # What a typed record's own row converter is compiled from (`compile_row`).
+        self.sources = tuple(source for _, source, _ in self._columns)
+        self.converters = tuple(convert for _, _, convert in self._columns)
         # Precompiled once: the record -> values function, and the row encoder.
-        self._convert_row = compile_row(
-            [source for _, source, _ in self._columns], [c for _, _, c in self._columns]
-        )
+        self._convert_row = compile_row(self.sources, self.converters)
         self._encoder = RowEncoder([key for key, _, _ in self._columns])
         self._id_key = mapping.identifier.key
         self._id_index = [c.key for c in mapping.columns].index(self._id_key)
@@ -148,15 +150,17 @@ class StreamWriter:
         )
 
     # ---- rows -------------------------------------------------------------------------------
-    def add(self, record: Mapping[str, Any]) -> None:
+    def add(self, record: Mapping[str, Any], convert: RowConverter | None = None) -> None:
         """Convert one record and stage it (rejecting it if Eloqua would certainly refuse it).
 
         Args:
-            record: the Singer record.
+            record: the Singer record: a dict, or a typed record (typed.py), which has `get`.
+            convert: the row converter for a typed record (`compile_row` over `sources` and
+                `converters` with its attributes); None for a dict.
         """
         self.stats.received += 1
         try:
-            values = self._convert_row(record)
+            values = (convert or self._convert_row)(record)
         except ValueRejected:
             self._reject_values(record)
             return

@@ -110,3 +110,38 @@ def test_both_paths_write_the_same_rows(eloqua, orders, base_config, h):
     run({**base_config, "add_record_metadata": True}, *messages)
     assert h.rows(eloqua, fresh) == lean
     assert lean["P1"]["Number_of_Tickets1"] == "9"  # the later row won
+
+
+def test_records_after_the_first_are_decoded_typed(eloqua, orders, base_config, h):
+    target, states = run(base_config, SCHEMA, record("T1"), record("T2", amount=1.25), STATE)
+    assert "orders" in target._typed._streams
+    assert target._lean_sinks["orders"]._total_records_read == 2
+    assert states == [STATE["value"]]
+    assert h.rows(eloqua, orders)["T2"]["Amount1"] == "1.25"
+
+
+@pytest.mark.parametrize("bad", [{"amount": "2.5"}, {"Numbers": 1.0}, {"Numbers": True}])
+def test_typed_path_refuses_what_the_schema_refuses(eloqua, orders, base_config, h, bad):
+    with pytest.raises(InvalidRecord):
+        run(base_config, SCHEMA, record("B1"), STATE, record("B2", **bad), STATE)
+    assert h.rows(eloqua, orders) == {}
+
+
+def test_missing_key_property_fails_the_run_on_the_typed_path(eloqua, orders, base_config, h):
+    schema = json.loads(json.dumps(SCHEMA))
+    schema["schema"]["properties"]["id"]["type"] = ["string", "null"]
+    keyless = record("K2")
+    del keyless["record"]["id"]
+    with pytest.raises(MissingKeyPropertiesError):
+        run(base_config, schema, record("K1"), keyless, STATE)
+
+
+def test_a_new_schema_retypes_the_stream(eloqua, orders, base_config, h):
+    widened = json.loads(json.dumps(SCHEMA))
+    widened["schema"]["properties"]["Numbers"]["type"] = ["integer", "string", "null"]
+    target, states = run(
+        base_config, SCHEMA, record("S1"), record("S2"), widened, record("S3", Numbers="4"), STATE
+    )
+    assert target._typed.take is None  # the widened schema is not simple: no typed stream
+    assert states == [STATE["value"]]
+    assert sorted(h.rows(eloqua, orders)) == ["S1", "S2", "S3"]
