@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ class Sandbox:
         argv += ["--domo-port", "0", "--eloqua-port", "0"]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
-        urls = []
+        urls: list[str] = []
         while len(urls) < 2:
             line = self.proc.stdout.readline()
             if not line:
@@ -223,7 +224,7 @@ def eloqua_figures(sandbox: Sandbox, rows: int) -> list[Figure]:
     accept, apply = Figure("upload accept", 0, 0.0, 0.0), Figure("sync apply", 0, 0.0, 0.0)
     staged = 0
     for index, (body, count) in enumerate(bodies):
-        post = measure(sandbox, "", lambda b=body, c=count: _post(http, f"{bulk}{uri}/data", b, c))
+        post = measure(sandbox, "", partial(_post, http, f"{bulk}{uri}/data", body, count))
         _add(accept, post)
         staged += count
         if staged >= SYNC_ROWS or index == len(bodies) - 1:

@@ -1,4 +1,4 @@
-"""`sandbox serve`: run both emulators on 127.0.0.1 until interrupted."""
+"""`sandbox serve`: run both emulators (or one) on 127.0.0.1 until interrupted."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from sandbox.core.server import ServerThread
 from sandbox.domo.app import DomoApp
 from sandbox.domo.client import DomoControl
+from sandbox.domo.seed import demo_loads
 from sandbox.domo.seed import seed_demo as seed_domo
 from sandbox.eloqua.app import EloquaApp
 from sandbox.eloqua.client import EloquaControl
 from sandbox.eloqua.seed import seed_demo as seed_eloqua
+from sandbox.eloqua.uploads import FREEZE_LONG_LIVED
 
 DEFAULT_DOMO_PORT = 8301
 DEFAULT_ELOQUA_PORT = 8302
@@ -34,38 +36,64 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--log-level", default="warning", choices=["debug", "info", "warning", "error"]
     )
+    serve.add_argument(
+        "--only",
+        choices=["domo", "eloqua"],
+        help="serve one API only, e.g. to run each in a process of its own (default: both)",
+    )
+    serve.add_argument(
+        "--background-syncs",
+        action="store_true",
+        help="Eloqua applies each sync on a worker thread once created (setting background_syncs)",
+    )
     return parser
 
 
-def _seed_demo(domo: DomoControl, eloqua: EloquaControl) -> tuple[str, int]:
+def _demo_contact_emails() -> list[str]:
+    """A tenth of the demo registrants' e-mails, so `map_to_contacts` links some records."""
+    emails = sorted({str(row["Email"]) for load in demo_loads() for row in load if row["Email"]})
+    return emails[::10]
+
+
+def _seed(domo: ServerThread | None, eloqua: ServerThread | None) -> None:
     """Seed the demo DataSet and custom object; a few registrants are also Eloqua contacts."""
-    dataset_id = seed_domo(domo)
-    emails = sorted({str(row["Email"]) for row in domo.dataset_rows(dataset_id) if row["Email"]})
-    custom_object_id = seed_eloqua(eloqua, contact_emails=emails[::10])
-    return dataset_id, custom_object_id
+    seeded = []
+    if domo is not None:
+        seeded.append(f"DataSet {seed_domo(DomoControl(domo.url))}")
+    if eloqua is not None:
+        control = EloquaControl(eloqua.url)
+        custom_object_id = seed_eloqua(control, contact_emails=_demo_contact_emails())
+        seeded.append(f"custom object {custom_object_id}")
+    print(f"seeded {' and '.join(seeded)}", flush=True)
 
 
 def serve(args: argparse.Namespace) -> int:
-    """Start both emulators, seed them, and block until SIGINT/SIGTERM."""
+    """Start the emulators, seed them, and block until SIGINT/SIGTERM."""
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(message)s")
-    domo = ServerThread(DomoApp(), host=args.host, port=args.domo_port).start()
-    eloqua = ServerThread(EloquaApp(), host=args.host, port=args.eloqua_port).start()
-    print(f"Domo emulator    {domo.url}   client {DomoControl.DEFAULT_CLIENT_ID}", flush=True)
-    print(
-        f"Eloqua emulator  {eloqua.url}   login {EloquaControl.DEFAULT_COMPANY}\\"
-        f"{EloquaControl.DEFAULT_USERNAME}",
-        flush=True,
-    )
+    FREEZE_LONG_LIVED["on"] = True  # this process is the sandbox's own (see uploads.py)
+    domo = eloqua = None
+    if args.only in (None, "domo"):
+        domo = ServerThread(DomoApp(), host=args.host, port=args.domo_port).start()
+        print(f"Domo emulator    {domo.url}   client {DomoControl.DEFAULT_CLIENT_ID}", flush=True)
+    if args.only in (None, "eloqua"):
+        settings = {"background_syncs": True} if args.background_syncs else {}
+        app = EloquaApp(settings)
+        eloqua = ServerThread(app, host=args.host, port=args.eloqua_port).start()
+        print(
+            f"Eloqua emulator  {eloqua.url}   login {EloquaControl.DEFAULT_COMPANY}\\"
+            f"{EloquaControl.DEFAULT_USERNAME}",
+            flush=True,
+        )
     if args.seed == "demo":
-        dataset_id, custom_object_id = _seed_demo(DomoControl(domo.url), EloquaControl(eloqua.url))
-        print(f"seeded DataSet {dataset_id} and custom object {custom_object_id}", flush=True)
+        _seed(domo, eloqua)
     print("ready", flush=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
-    domo.stop()
-    eloqua.stop()
+    for server in (domo, eloqua):
+        if server is not None:
+            server.stop()
     return 0
 
 

@@ -154,14 +154,24 @@ def seed_demo(
 
     Later loads update earlier registrants (same Email, new values) and add new ones.
     """
+    dataset_id = control.create_dataset(DEMO_NAME, DEMO_COLUMNS, dataset_id=DEMO_DATASET_ID)
+    for index, rows in enumerate(demo_loads(loads=loads, rows_per_load=rows_per_load, seed=seed)):
+        control.append_load(dataset_id, rows, last_run=f"2024-05-0{index % 9 + 1}T02:00:00")
+    return dataset_id
+
+
+def demo_loads(
+    *, loads: int = 3, rows_per_load: int = 1000, seed: int = 7
+) -> list[list[dict[str, Any]]]:
+    """The rows of each load `seed_demo` creates (so a lone Eloqua emulator can seed to match)."""
     rnd = random.Random(seed)
     emails: list[str] = []
-    dataset_id = control.create_dataset(DEMO_NAME, DEMO_COLUMNS, dataset_id=DEMO_DATASET_ID)
-    for index in range(loads):
+    made = []
+    for _ in range(loads):
         rows = _demo_load(rnd, emails, rows_per_load, len(emails) + 1)
-        control.append_load(dataset_id, rows, last_run=f"2024-05-0{index % 9 + 1}T02:00:00")
+        made.append(rows)
         emails = sorted({*emails, *(r["Email"] for r in rows)})
-    return dataset_id
+    return made
 
 
 def append_demo_load(

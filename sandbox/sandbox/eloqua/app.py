@@ -37,9 +37,12 @@ class EloquaApp(ApiApp):
 
     service = "eloqua"
 
-    def __init__(self) -> None:
-        """Create the state, then the routes (the base class collects them)."""
-        self.backend = EloquaBackend()
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        """Create the state, then the routes (the base class collects them).
+
+        `settings` replace defaults of the behaviour switches (they survive resets).
+        """
+        self.backend = EloquaBackend(settings)
         self.control = ControlApi(self.backend)
         self._pod_handlers: dict[str, Callable[..., Response]] = {}
         rules: list[Rule] = []

@@ -73,6 +73,13 @@ class Applier:
         self.source_key = str(definition.body.get("mapDataCardsSourceField", ""))
         self.case_sensitive = bool(definition.option("mapDataCardsCaseSensitiveMatch"))
         self.external: dict[str, Record] | None = None
+        #: Rows written so far (a reject's `recordIndex` counts from 1 across the uploads).
+        self.rows = 0
+        self.plain_update = False
+        #: The identifier's column, whose distinct values the bulk path needs.
+        self.ident_column = next(
+            (i for i, c in enumerate(self.columns) if c.key == self.ident_key), None
+        )
 
     def _columns(self) -> list[Column]:
         rule = str(self.definition.option("updateRule"))
@@ -95,21 +102,35 @@ class Applier:
 
     def run(self, uploads: list[Upload]) -> Outcome:
         """Apply every staged row in upload order; return counts, logs and rejects."""
-        index = 0
-        self.plain_update = self._plain_update()
         for upload in uploads:
-            batch = ValidatedUpload(upload.rows, self.columns)
-            if self._plain(batch):
-                self._plain_rows(batch, upload.rows, index)
-                index += len(upload.rows)
-                continue
-            for position, row in enumerate(upload.rows):
-                index += 1
-                try:
-                    self._row(row, batch.values(position))
-                except RowError as exc:
-                    self._reject(index, row, exc)
-        self.outcome.rows = index
+            self.write(upload, self.check(upload))
+        return self.result(uploads)
+
+    def check(self, upload: Upload) -> ValidatedUpload:
+        """Validate and convert one upload's values.
+
+        This reads only the upload and the columns resolved at construction, so a background
+        sync may run it without holding the backend's lock.
+        """
+        return ValidatedUpload(upload.rows, self.columns, self.ident_column)
+
+    def write(self, upload: Upload, batch: ValidatedUpload) -> None:
+        """Apply one checked upload to the record store (the caller holds the backend's lock)."""
+        self.plain_update = self._plain_update()
+        if self._plain(batch):
+            self._plain_rows(batch, upload.rows, self.rows)
+            self.rows += len(upload.rows)
+            return
+        for position, row in enumerate(upload.rows):
+            self.rows += 1
+            try:
+                self._row(row, batch.values(position))
+            except RowError as exc:
+                self._reject(self.rows, row, exc)
+
+    def result(self, uploads: list[Upload]) -> Outcome:
+        """The outcome once every upload is written: counts, status, logs and rejects."""
+        self.outcome.rows = self.rows
         if self.outcome.rejected:
             self.outcome.status = SyncStatus.WARNING
         self.outcome.logs = self._logs(uploads)
@@ -180,24 +201,30 @@ class Applier:
         records are built and updated with C-level `map`s. Returns False, doing nothing, for
         any other upload.
         """
-        idents = batch.by_column[slot]
-        distinct = set(idents)
+        idents = batch.column(slot)
+        distinct = batch.kept_distinct
+        if distinct is None:
+            distinct = set(idents)
         if None in distinct or len(distinct) != len(idents):
             return False
         dedupe = self.options.duplicates == REJECT_ALL_BUT_FIRST
         if dedupe and not self.seen.isdisjoint(distinct):
             return False
-        pairs = map(partial(zip, batch.field_ids), batch.tuples)
+        store, fids, rows = self.store, batch.field_ids, batch.tuples
         if index.keys().isdisjoint(distinct):
-            self.store.create_many(list(map(dict, pairs)), self.now)
+            # Distinct, never blank and not yet indexed: what `create_rows` may take as given.
+            store.create_rows(fids, rows, self.now, fresh={int(self.ident_target): idents})
             self.outcome.created += len(idents)
-        elif distinct <= index.keys():
-            records = list(map(itemgetter(0), map(index.__getitem__, idents)))
-            deque(map(dict.update, map(attrgetter("values"), records), pairs), maxlen=0)
+        else:
+            found: list[Any] = list(map(index.get, idents))
+            if not all(found):
+                return False  # some identifiers are new, some known
+            records: list[Record] = list(map(itemgetter(0), found))
+            if not store.overwrite_rows(records, fids, rows):
+                pairs = map(partial(zip, fids), rows)
+                deque(map(dict.update, map(attrgetter("values"), records), pairs), maxlen=0)
             deque(map(setattr, records, repeat("updated_at"), repeat(self.now)), maxlen=0)
             self.outcome.updated += len(idents)
-        else:
-            return False
         if dedupe:
             self.seen.update(distinct)
         return True

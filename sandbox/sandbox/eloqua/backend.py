@@ -6,10 +6,12 @@ import base64
 import binascii
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sandbox.eloqua import apply
+from sandbox.eloqua.background import SyncWorker
 from sandbox.eloqua.errors import EloquaError, NotFound, ValidationFailed, failure
 from sandbox.eloqua.imports import (
     ImportDefinition,
@@ -35,12 +37,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "max_posts_per_sync": 500,
     "text_over_limit": "reject",
     "max_staged_bytes": 8 * 1024 * MB,
+    # Off: a sync is applied by the status poll that finds it due under the sync schedule. On:
+    # a worker thread applies it as soon as it is created and polls only report its status
+    # (the schedule and polls then play no part; forced outcomes still apply).
+    "background_syncs": False,
 }
 _SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "failure_status": ("error", "errored"),
     "duplicate_identifiers": (apply.LAST_WINS, apply.REJECT_ALL_BUT_FIRST),
     "text_over_limit": ("reject", "truncate"),
 }
+_BOOLEAN_SETTINGS = ("background_syncs",)
 
 
 @dataclass(frozen=True)
@@ -57,15 +64,25 @@ class User:
 class EloquaBackend:
     """All emulated Eloqua state; handlers call its methods while holding `lock`."""
 
-    def __init__(self) -> None:
-        """Start with the defaults (see `reset`)."""
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
+        """Start with the defaults (see `reset`), `settings` overriding `DEFAULT_SETTINGS`.
+
+        Raises:
+            ValueError: for an unknown setting or a value outside its choices.
+        """
         self.lock = threading.RLock()
+        #: Bumped by every reset, so a background sync of the forgotten state stops writing.
+        self.generation = 0
+        self.worker = SyncWorker(self)
+        self.defaults = {**DEFAULT_SETTINGS, **_checked_settings(settings or {})}
         self.reset()
 
     def reset(self) -> None:
         """Forget everything and re-create the default user on pod p03."""
         with self.lock:
-            self.settings: dict[str, Any] = dict(DEFAULT_SETTINGS)
+            self.generation += 1
+            self.worker.clear()
+            self.settings: dict[str, Any] = dict(self.defaults)
             self.users: dict[tuple[str, str], User] = {}
             self.sites: dict[str, int] = {}
             self.pod = DEFAULT_POD
@@ -267,6 +284,9 @@ class EloquaBackend:
         )
         definition.staged = []
         self.syncs[sync.id] = sync
+        if self.settings["background_syncs"]:
+            sync.background = True
+            self.worker.submit(sync, self.generation)
         return sync
 
     def sync(self, sync_id: int, *, poll: bool) -> Sync:
@@ -287,17 +307,23 @@ class EloquaBackend:
             return
         if poll:
             sync.polls += 1
+        if sync.background:
+            return
         now = time.time()
         if sync.due(now) is None:
-            sync.finish(self._run(sync, now), now)
-            self._final_log(sync)
+            prepared = self.prepare(sync, now)
+            if isinstance(prepared, apply.Applier):
+                with paused_gc(long_lived=True):
+                    prepared = prepared.run(sync.uploads)
+            self.conclude(sync, prepared, now)
 
     def advance_all(self) -> None:
         """Let time-based schedules catch up (control-plane reads call this)."""
         for sync in self.syncs.values():
             self.advance(sync, poll=False)
 
-    def _run(self, sync: Sync, now: float) -> Outcome:
+    def prepare(self, sync: Sync, now: float) -> Outcome | apply.Applier:
+        """What a sync that starts applying now does: fail at once (its outcome), or apply."""
         if sync.forced == "error":
             return apply.fatal_outcome("ELQ-00146", "The sync failed because of a temporary error.")
         definition = self.definitions.get(sync.definition_id)
@@ -314,8 +340,12 @@ class EloquaBackend:
             truncate=self.settings["text_over_limit"] == "truncate",
         )
         contacts = self._contact_index(definition)
-        with paused_gc():
-            return apply.Applier(definition, obj, contacts, options, now).run(sync.uploads)
+        return apply.Applier(definition, obj, contacts, options, now)
+
+    def conclude(self, sync: Sync, outcome: Outcome, now: float) -> None:
+        """Record a sync's outcome and its closing log line."""
+        sync.finish(outcome, now)
+        self._final_log(sync)
 
     def _contact_index(self, definition: ImportDefinition) -> dict[str, int] | None:
         if definition.body.get("mapDataCards") is not True:
@@ -352,14 +382,26 @@ class EloquaBackend:
         Raises:
             ValueError: for an unknown setting or a value outside its choices.
         """
-        checked: dict[str, Any] = {}
-        for name, value in changes.items():
-            if name not in DEFAULT_SETTINGS:
-                raise ValueError(f"unknown setting {name!r}; known: {sorted(DEFAULT_SETTINGS)}")
-            choices = _SETTING_CHOICES.get(name)
-            if choices is not None and value not in choices:
-                raise ValueError(f"{name} must be one of {choices}")
-            if choices is None and (not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name} must be a positive integer")
-            checked[name] = value
-        self.settings.update(checked)
+        self.settings.update(_checked_settings(changes))
+
+
+def _checked_settings(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`changes` if every name and value is valid.
+
+    Raises:
+        ValueError: for an unknown setting or a value outside its choices.
+    """
+    checked: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in DEFAULT_SETTINGS:
+            raise ValueError(f"unknown setting {name!r}; known: {sorted(DEFAULT_SETTINGS)}")
+        choices = _SETTING_CHOICES.get(name)
+        if name in _BOOLEAN_SETTINGS:
+            if not isinstance(value, bool):
+                raise ValueError(f"{name} must be true or false")
+        elif choices is not None and value not in choices:
+            raise ValueError(f"{name} must be one of {choices}")
+        elif choices is None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a positive integer")
+        checked[name] = value
+    return checked

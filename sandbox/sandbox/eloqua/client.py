@@ -100,7 +100,8 @@ class EloquaControl(ControlClient):
 
         Switches: `failure_status` (error|errored), `duplicate_identifiers`
         (last_wins|reject_all_but_first), `max_post_bytes`, `max_posts_per_sync`,
-        `text_over_limit` (reject|truncate), `max_staged_bytes`.
+        `text_over_limit` (reject|truncate), `max_staged_bytes`, `background_syncs` (bool: a
+        worker thread applies each sync once created, polls only report its status).
         """
         if kwargs:
             result: dict[str, Any] = self._ctl("POST", "settings", json=kwargs)

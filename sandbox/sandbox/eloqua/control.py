@@ -155,7 +155,7 @@ class ControlApi:
             {
                 "id": record.id,
                 "contactId": record.contact_id,
-                "fields": {name: record.values.get(fid) for fid, name in names.items()},
+                "fields": {name: record.get(fid) for fid, name in names.items()},
                 "createdAt": iso_time(record.created_at),
                 "updatedAt": iso_time(record.updated_at),
             }

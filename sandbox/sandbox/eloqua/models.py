@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import repeat
-from operator import methodcaller
+from operator import attrgetter, is_, itemgetter, methodcaller
+from typing import cast
 
 #: REST data types (CS `FieldDataType.cs`) and what the Bulk API reports for them (BTYPES).
 BULK_TYPES: dict[str, str] = {
@@ -101,14 +104,38 @@ class Field:
 
 @dataclass(slots=True)
 class Record:
-    """One custom-object record; `values` maps field id to the stored text (None = blank)."""
+    """One custom-object record; `values` maps field id to the stored text (None = blank).
+
+    A record that a bulk sync created or overwrote whole keeps that row as it came, `cells` for
+    the fields of `layout`, until `values` is first used: a sync of many rows then stores them
+    without building a dict for each.
+    """
 
     id: int
-    values: dict[int, str | None]
+    stored: dict[int, str | None] | None
     created_at: float
     updated_at: float
     contact_id: int | None = None
     external_id: str | None = None
+    cells: tuple[str | None, ...] = ()
+    layout: tuple[int, ...] = ()
+
+    @property
+    def values(self) -> dict[int, str | None]:
+        """Field id → stored text (None = blank); fields never written are absent."""
+        stored = self.stored
+        if stored is None:
+            stored = self.stored = dict(zip(self.layout, self.cells, strict=True))
+            self.cells = ()
+        return stored
+
+    def get(self, field_id: int) -> str | None:
+        """One value (None when blank or never written), without building `values`."""
+        if self.stored is not None:
+            return self.stored.get(field_id)
+        if field_id in self.layout:
+            return self.cells[self.layout.index(field_id)]
+        return None
 
 
 class RecordStore:
@@ -118,6 +145,7 @@ class RecordStore:
         """Start empty."""
         self.by_id: dict[int, Record] = {}
         self._indexes: dict[int, dict[str, list[Record]]] = {}
+        self._layouts: dict[tuple[int, ...], tuple[int, ...]] = {}
         self._last_id = 0
 
     def __len__(self) -> int:
@@ -129,7 +157,7 @@ class RecordStore:
         if found is None:
             found = {}
             for record in self.by_id.values():
-                value = record.values.get(field_id)
+                value = record.get(field_id)
                 if value is not None:
                     found.setdefault(value, []).append(record)
             self._indexes[field_id] = found
@@ -151,23 +179,66 @@ class RecordStore:
         return record
 
     def create_many(self, rows: list[dict[int, str | None]], now: float) -> None:
-        """`create` for many records at once (the bulk path of a sync)."""
-        first = self._last_id + 1
-        ids = range(first, first + len(rows))
+        """`create` for many records at once."""
+        ids = self._new_ids(len(rows))
         records = list(map(Record, ids, rows, repeat(now), repeat(now)))
-        self._last_id += len(records)
         self.by_id.update(zip(ids, records, strict=True))
         for field_id, index in self._indexes.items():
-            values = list(map(methodcaller("get", field_id), rows))
-            distinct = set(values)
-            fresh = len(distinct) == len(values) and index.keys().isdisjoint(distinct)
-            if fresh and None not in distinct:
-                # New distinct values (a unique field, the usual index): one C-level update.
-                index.update(zip(values, map(list, zip(records)), strict=True))
+            _index_new(index, records, list(map(methodcaller("get", field_id), rows)), fresh=False)
+
+    def create_rows(
+        self,
+        layout: tuple[int, ...],
+        cells: list[tuple[str | None, ...]],
+        now: float,
+        *,
+        fresh: Mapping[int, Sequence[str]] | None = None,
+    ) -> None:
+        """`create_many` for rows given as the values of the fields of `layout` (bulk syncs).
+
+        `fresh` may give, for some fields, the rows' values when the caller knows them to be
+        distinct, never blank and not yet in that field's index, which spares checking again.
+        """
+        if len(set(layout)) != len(layout):
+            # Two keys write one field, the last one winning: dicts settle that.
+            self.create_many(list(map(dict, map(partial(zip, layout), cells))), now)
+            return
+        layout = self.layout(layout)
+        ids = self._new_ids(len(cells))
+        none, stamp = repeat(None), repeat(now)
+        records = list(map(Record, ids, none, stamp, stamp, none, none, cells, repeat(layout)))
+        self.by_id.update(zip(ids, records, strict=True))
+        for field_id, index in self._indexes.items():
+            known = fresh.get(field_id) if fresh else None
+            if known is None and field_id not in layout:
                 continue
-            for record, value in zip(records, values, strict=True):
-                if value is not None:
-                    index.setdefault(value, []).append(record)
+            values = known or list(map(itemgetter(layout.index(field_id)), cells))
+            _index_new(index, records, values, fresh=known is not None)
+
+    def overwrite_rows(
+        self, records: list[Record], layout: tuple[int, ...], cells: list[tuple[str | None, ...]]
+    ) -> bool:
+        """Replace all values of records that hold just the fields of `layout`, as rows.
+
+        Returns False, changing nothing, unless every record is such a row (its dict was never
+        built); the caller keeps any index right (the values it indexes must not change).
+        """
+        layout = self.layout(layout)
+        if not all(map(is_, map(attrgetter("layout"), records), repeat(layout))):
+            return False
+        if not all(map(is_, map(attrgetter("stored"), records), repeat(None))):
+            return False
+        deque(map(setattr, records, repeat("cells"), cells), maxlen=0)
+        return True
+
+    def layout(self, field_ids: tuple[int, ...]) -> tuple[int, ...]:
+        """The one tuple equal to `field_ids` that records share (compared by identity)."""
+        return self._layouts.setdefault(field_ids, field_ids)
+
+    def _new_ids(self, count: int) -> range:
+        first = self._last_id + 1
+        self._last_id += count
+        return range(first, first + count)
 
     def write(self, record: Record, field_id: int, value: str | None) -> None:
         """Change one value of a stored record, keeping any index of that field right."""
@@ -277,6 +348,30 @@ class Contact:
 
     id: int
     fields: dict[str, str]
+
+
+def _index_new(
+    index: dict[str, list[Record]],
+    records: list[Record],
+    values: Sequence[str | None],
+    *,
+    fresh: bool,
+) -> None:
+    """Index new records under their values; `fresh`: known distinct, not blank, not indexed."""
+    if not fresh:
+        distinct = set(values)
+        fresh = (
+            len(distinct) == len(values)
+            and None not in distinct
+            and index.keys().isdisjoint(distinct)
+        )
+    if fresh:
+        # New distinct values (a unique field, the usual index): one C-level update.
+        index.update(zip(cast("Sequence[str]", values), map(list, zip(records)), strict=True))
+        return
+    for record, value in zip(records, values, strict=True):
+        if value is not None:
+            index.setdefault(value, []).append(record)
 
 
 def derive_internal_name(name: str, taken: Iterable[str]) -> str:

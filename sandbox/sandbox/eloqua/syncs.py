@@ -89,6 +89,8 @@ class Sync:
     created_by: str
     schedule: Schedule
     forced: str | None = None
+    #: Applied by the background worker (`background_syncs`), not by a poll.
+    background: bool = False
     status: SyncStatus = SyncStatus.PENDING
     polls: int = 0
     created_at: float = field(default_factory=time.time)

@@ -28,8 +28,10 @@ KEYS = ["Code", "Email", "Name", "Notes", "Tickets", "Amount", "When"]
 class World:
     """A backend with one custom object, driven directly."""
 
-    def __init__(self, fields: list[dict[str, Any]] | None = None) -> None:
-        self.backend = EloquaBackend()
+    def __init__(
+        self, fields: list[dict[str, Any]] | None = None, backend: EloquaBackend | None = None
+    ) -> None:
+        self.backend = backend or EloquaBackend()
         self.control = ControlApi(self.backend)
         body = {"name": "Things", "fields": fields or FIELDS}
         self.object_id = self.control.create_object(body, None)["id"]  # type: ignore[arg-type]
