@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -10,6 +11,9 @@ from pathlib import Path
 from tap_domo.errors import SettingsError, TapDomoError
 from tap_domo.redact import scrub
 from tap_domo.tap import TapDomo
+
+#: Container allocations between young-generation collections (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 20_000
 
 
 def config_paths(argv: Sequence[str]) -> list[str]:
@@ -54,8 +58,22 @@ def check_config_files(argv: Sequence[str]) -> None:
             )
 
 
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector from rescanning what the imports left behind.
+
+    Every row makes short-lived containers (a list from the CSV reader, a dict per record), so
+    the collector runs hundreds of times per 100,000 rows, and each full collection walks the
+    ~250,000 objects the SDK's imports created, which live as long as the process. Freezing
+    them moves them out of the collector's sight; a larger first-generation threshold makes the
+    young collections fewer (records hold no reference cycles, so nothing waits on them).
+    """
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def main() -> None:
     """Run the tap's CLI; a `TapDomoError` prints ``tap-domo: <message>`` and exits 1."""
+    tune_gc()
     try:
         check_config_files(sys.argv[1:])
         TapDomo.cli()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import logging
 import sys
-import typing as t
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import requests
@@ -25,6 +25,8 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 #: values are read as stored and nothing is stripped.
 EXPORT_PARAMS = {"includeHeader": "true", "disableFormulaInterpretation": "false"}
 READ_BUFFER_BYTES = 1 << 20
+#: Most records handed on at once: enough to spread the per-call costs of writing them out.
+CHUNK_ROWS = 1000
 
 
 class ExportReader:
@@ -62,6 +64,18 @@ class ExportReader:
 
         Yields:
             Records.
+        """
+        for chunk in self.chunks():
+            yield from chunk
+
+    def chunks(self) -> Iterator[list[dict[str, Any]]]:
+        """The records of `records`, in lists of at most `CHUNK_ROWS`.
+
+        A row counts as read once the list holding it is yielded: after a cut, the rows of a
+        list that was being filled are read again.
+
+        Yields:
+            Lists of records.
 
         Raises:
             DomoApiError: when the export keeps breaking, or the DataSet changed between tries.
@@ -72,11 +86,22 @@ class ExportReader:
             try:
                 names, rows = self._open(consumed, digest)
                 build = record_builder(names, [self._parsers[name] for name in names])
+                width = len(names)
                 try:
-                    for row in rows:
-                        digest = _crc(row, digest)
-                        consumed += 1
-                        yield self._record(build, row)
+                    while batch := list(itertools.islice(rows.reader, CHUNK_ROWS)):
+                        folded = digest
+                        for row in batch:
+                            if len(row) != width:
+                                raise ConnectionError(
+                                    f"CSV row with {len(row)} fields where the header has "
+                                    f"{width} (cut stream)"
+                                )
+                            # `_crc`, inline: this runs for every row.
+                            folded = hash((folded, *row))
+                        records = self._records(build, batch)
+                        # Only rows handed on count: a restart skips exactly these.
+                        digest, consumed = folded, consumed + len(batch)
+                        yield records
                 finally:
                     rows.close()
                 return
@@ -102,16 +127,15 @@ class ExportReader:
             self.restarts += 1
             self.policy.sleep(wait)
 
-    def _open(self, skip: int, digest: int) -> tuple[list[str], Generator[list[str]]]:
-        response = self.client.open_export(self.target, EXPORT_PARAMS)
-        rows = _csv_rows(response)
+    def _open(self, skip: int, digest: int) -> tuple[list[str], _CsvRows]:
+        rows = _CsvRows(self.client.open_export(self.target, EXPORT_PARAMS))
         try:
-            names = self._header(next(rows, None))
-            _skip(rows, skip, digest, len(names), self.target)
+            names = self._header(next(rows.reader, None))
+            _skip(rows.reader, skip, digest, len(names), self.target)
         except BaseException:
             rows.close()
             raise
-        return names, _checked(rows, len(names))
+        return names, rows
 
     def _header(self, header: list[str] | None) -> list[str]:
         if header is None:
@@ -124,30 +148,62 @@ class ExportReader:
             )
         return header
 
-    def _record(self, build: RowBuilder, row: list[str]) -> dict[str, Any]:
+    def _records(self, build: RowBuilder, rows: list[list[str]]) -> list[dict[str, Any]]:
         try:
-            return build(row)
+            return [build(row) for row in rows]
         except ValueError as exc:
             raise DomoApiError(f"{self.target}: unreadable value in the CSV export: {exc}") from exc
 
 
-def _csv_rows(response: requests.Response) -> Generator[list[str]]:
-    raw = response.raw
-    raw.decode_content = True
-    # Leave the raw stream open at EOF for TextIOWrapper (else "I/O operation on closed file").
-    raw.auto_close = False
-    # Reads of 1 MiB: TextIOWrapper asks for 8 KiB at a time, and each read of urllib3's stream
-    # costs a few Python calls (its `closed` property alone was 4 % of the tap's CPU).
-    buffered = io.BufferedReader(t.cast("io.RawIOBase", raw), buffer_size=READ_BUFFER_BYTES)
-    text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
-    try:
-        yield from csv.reader(text, strict=True)
-    finally:
-        text.detach()
-        response.close()
+class _Source(io.RawIOBase):
+    """urllib3's body stream as a plain raw stream.
+
+    `csv.reader` reads a line at a time, and each line checks that the streams under it are
+    open: through urllib3's own `closed` property that is a Python call per row; here it is the
+    `io` base class's, which costs none.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return int(self._raw.readinto(buffer))
 
 
-def _skip(rows: Generator[list[str]], count: int, digest: int, width: int, target: Target) -> None:
+class _CsvRows:
+    """The rows of an export response as lists of strings (`reader`); `close` ends the request.
+
+    Args:
+        response: the streamed export response.
+    """
+
+    def __init__(self, response: requests.Response) -> None:
+        raw = response.raw
+        raw.decode_content = True
+        # Leave the raw stream open at EOF for TextIOWrapper (else "I/O operation on closed
+        # file").
+        raw.auto_close = False
+        # Reads of 1 MiB: TextIOWrapper asks for 8 KiB at a time, and each read of urllib3's
+        # stream costs a few Python calls.
+        buffered = io.BufferedReader(_Source(raw), buffer_size=READ_BUFFER_BYTES)
+        self._text = io.TextIOWrapper(buffered, encoding="utf-8-sig", newline="")
+        self._response = response
+        self.reader = csv.reader(self._text, strict=True)
+        self._closed = False
+
+    def close(self) -> None:
+        """Release the connection (once; later calls do nothing)."""
+        if not self._closed:
+            self._closed = True
+            self._text.detach()
+            self._response.close()
+
+
+def _skip(rows: Iterator[list[str]], count: int, digest: int, width: int, target: Target) -> None:
     """Consume the `count` rows already yielded; they must be the same rows as before."""
     seen = 0
     for _ in range(count):
@@ -160,18 +216,6 @@ def _skip(rows: Generator[list[str]], count: int, digest: int, width: int, targe
             f"{target} changed while its CSV export was being restarted, so the rows already "
             "sent cannot be skipped safely; run again (the bookmark was not advanced)"
         )
-
-
-def _checked(rows: Generator[list[str]], width: int) -> Generator[list[str]]:
-    try:
-        for row in rows:
-            if len(row) != width:
-                raise ConnectionError(
-                    f"CSV row with {len(row)} fields where the header has {width} (cut stream)"
-                )
-            yield row
-    finally:
-        rows.close()
 
 
 def _crc(row: list[str], digest: int) -> int:

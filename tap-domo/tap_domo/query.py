@@ -18,6 +18,9 @@ from tap_domo.types import BATCH_ID, batch_number
 
 Number = sql.Number
 
+#: Most records handed on at once: enough to spread the per-call costs of writing them out.
+CHUNK_ROWS = 1000
+
 
 @dataclass(frozen=True)
 class BatchCount:
@@ -91,6 +94,22 @@ class QueryReader:
         Yields:
             Records.
         """
+        for chunk in self.incremental_chunks(lower, upper):
+            yield from chunk
+
+    def incremental_chunks(
+        self, lower: Number | None, upper: Number
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The records of `incremental`, in lists of at most `CHUNK_ROWS` from one batch each.
+
+        Args:
+            lower: exclusive bound (bookmark or start_batch_id), or None.
+            upper: inclusive bound (MAX at the start of the sync).
+
+        Yields:
+            Lists of records; a batch's rows may span several lists, a list never holds two
+            batches.
+        """
         self.order_clause()
         previous = lower
         for group in _pack(self._plan(lower, upper), self.page_size):
@@ -106,6 +125,15 @@ class QueryReader:
         Yields:
             Records.
         """
+        for chunk in self.full_table_chunks():
+            yield from chunk
+
+    def full_table_chunks(self) -> Iterator[list[dict[str, Any]]]:
+        """The records of `full_table`, in lists of at most `CHUNK_ROWS`.
+
+        Yields:
+            Lists of records.
+        """
         order = self.order_clause()
         total = _count(self._query(sql.count_sql()))
         offset = 0
@@ -114,7 +142,7 @@ class QueryReader:
             page = self._query_page(sql.all_rows_sql(order, self.page_size, offset))
             self._expect(len(page.rows), expected, f"rows {offset + 1}-{offset + expected}")
             offset += expected
-            yield from self._records(page)
+            yield from self._chunks(page)
             del page
 
     def _plan(self, lower: Number | None, upper: Number) -> Iterator[BatchCount]:
@@ -130,7 +158,7 @@ class QueryReader:
 
     def _batch_group(
         self, previous: Number | None, group: Sequence[BatchCount]
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[list[dict[str, Any]]]:
         page = self._query_page(sql.batches_sql(previous, group[-1].batch))
         want = {entry.batch: entry.rows for entry in group}
         self._batch_column(page)
@@ -141,19 +169,27 @@ class QueryReader:
         # ahead would cost a second decode of the page.
         current: Any = None
         seen = 0
-        for record in self._records(page):
-            batch = record[BATCH_ID]
-            if not seen or batch != current:
-                if seen and seen != want[current]:
+        for records in self._chunks(page):
+            start = 0
+            for index, record in enumerate(records):
+                batch = record[BATCH_ID]
+                if not seen or batch != current:
+                    # The rows before are handed on first; the stream bookmarks their batch only
+                    # when it is given a row of the next one, after these checks.
+                    if index > start:
+                        yield records[start:index]
+                        start = index
+                    if seen and seen != want[current]:
+                        self._mismatch(page, want)
+                    # In plan order, each batch once: else a batch would be bookmarked too early.
+                    if batch not in want or (current is not None and batch < current):
+                        self._mismatch(page, want)
+                    current, seen = batch, 0
+                seen += 1
+                if seen > want[current]:
                     self._mismatch(page, want)
-                # In plan order, each batch once: else a batch would be bookmarked too early.
-                if batch not in want or (current is not None and batch < current):
-                    self._mismatch(page, want)
-                current, seen = batch, 0
-            seen += 1
-            if seen > want[current]:
-                self._mismatch(page, want)
-            yield record
+            if start < len(records):
+                yield records[start:] if start else records
 
     def _mismatch(self, page: QueryPage, want: dict[Number, int]) -> t.NoReturn:
         got = Counter(self._batches(page))
@@ -169,7 +205,7 @@ class QueryReader:
             "bookmark names only batches read in full)"
         )
 
-    def _large_batch(self, entry: BatchCount) -> Iterator[dict[str, Any]]:
+    def _large_batch(self, entry: BatchCount) -> Iterator[list[dict[str, Any]]]:
         order = self.order_clause()
         offset = 0
         while offset < entry.rows:
@@ -179,10 +215,10 @@ class QueryReader:
             what = f"_BATCH_ID_ {entry.batch}, rows {offset + 1}-{offset + expected}"
             self._expect(len(page.rows), expected, what)
             offset += expected
-            for record in self._records(page):
-                if record[BATCH_ID] != entry.batch:
+            for chunk in self._chunks(page):
+                if any(record[BATCH_ID] != entry.batch for record in chunk):
                     self._expect(-1, expected, what)
-                yield record
+                yield chunk
             del page
 
     def _expect(self, got: int, expected: int, what: str) -> None:
@@ -213,17 +249,18 @@ class QueryReader:
                     f"{self.target}: unreadable value in a query row: {exc}"
                 ) from exc
 
-    def _records(self, page: QueryPage) -> Iterator[dict[str, Any]]:
-        record = RowDecoder(self._columns_of(page)).record
+    def _chunks(self, page: QueryPage) -> Iterator[list[dict[str, Any]]]:
+        decoder = RowDecoder(self._columns_of(page))
         rows = page.rows
         del page
-        for raw in rows:
+        for start in range(0, len(rows), CHUNK_ROWS):
             try:
-                yield record(raw)
+                chunk = decoder.records(rows[start : start + CHUNK_ROWS])
             except ValueError as exc:
                 raise DomoApiError(
                     f"{self.target}: unreadable value in a query row: {exc}"
                 ) from exc
+            yield chunk
 
     def _columns_of(self, page: QueryPage) -> list[Column]:
         unknown = [name for name in page.columns if name not in self._by_name]

@@ -12,6 +12,7 @@ from typing import Any
 from singer_sdk import Stream
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 
 from tap_domo.client import DomoClient, Target
@@ -73,6 +74,21 @@ class DataSetStream(Stream):
         Yields:
             Records.
         """
+        for chunk in self.record_chunks(context):
+            yield from chunk
+
+    def record_chunks(self, context: Context | None) -> Iterator[list[dict[str, Any]]]:
+        """The records of `get_records`, in lists; a list never holds rows of two batches.
+
+        A batch is bookmarked (and its STATE written) when the list after its last row is
+        asked for, so the caller must have written every list it was given by then.
+
+        Args:
+            context: unused (no partitions).
+
+        Yields:
+            Lists of records.
+        """
         if self.info.pdp_enabled:
             self.logger.warning(
                 "%s has PDP enabled: Domo may silently filter the rows this API client's user "
@@ -94,14 +110,14 @@ class DataSetStream(Stream):
         # `Tap.sync_all` is final: so the buffered RECORDs are written out here.
         self._flush_output()
 
-    def _full_table(self) -> Iterator[dict[str, Any]]:
+    def _full_table(self) -> Iterator[list[dict[str, Any]]]:
         method = self._choose("export", f"{BATCH_ID} is absent, so all rows are read (FULL_TABLE)")
         if method == "query":
-            yield from self._query_reader().full_table()
+            yield from self._query_reader().full_table_chunks()
         else:
-            yield from self._export_reader().records()
+            yield from self._export_reader().chunks()
 
-    def _incremental(self, context: Context | None) -> Iterator[dict[str, Any]]:
+    def _incremental(self, context: Context | None) -> Iterator[list[dict[str, Any]]]:
         bookmark = self._bookmark(context)
         lower = bookmark if bookmark is not None else self.settings.start_batch_id
         first_full_load = lower is None
@@ -121,22 +137,22 @@ class DataSetStream(Stream):
             return
         self.logger.info("%s: reading batches in (%s, %s]", self.target, lower, upper)
         if self._choose_incremental(first_full_load) == "query":
-            yield from self._sorted_batches(reader.incremental(lower, upper), context)
+            yield from self._sorted_batches(reader.incremental_chunks(lower, upper), context)
         else:
-            yield from _window(self._export_reader().records(), lower, upper, self)
+            yield from _window(self._export_reader().chunks(), lower, upper, self)
         self._complete_batch(upper, context)
 
     def _sorted_batches(
-        self, records: Iterator[dict[str, Any]], context: Context | None
-    ) -> Iterator[dict[str, Any]]:
+        self, chunks: Iterator[list[dict[str, Any]]], context: Context | None
+    ) -> Iterator[list[dict[str, Any]]]:
         current: Any = None
-        for record in records:
-            batch = record[BATCH_ID]
+        for chunk in chunks:
+            batch = chunk[0][BATCH_ID]
             if batch != current:
                 if current is not None:
                     self._complete_batch(current, context)
                 current = batch
-            yield record
+            yield chunk
 
     def _choose_incremental(self, first_full_load: bool) -> str:
         if first_full_load:
@@ -164,6 +180,63 @@ class DataSetStream(Stream):
         super()._increment_stream_state({BATCH_ID: batch}, context=context)
         self.state_manager.is_flushed = False
         self._write_state_message()
+
+    def _sync_records(
+        self,
+        context: Context | None = None,
+        *,
+        write_messages: bool = True,
+    ) -> t.Generator[dict[str, Any], t.Any, t.Any]:
+        """Write the records a list at a time when nothing needs them one by one.
+
+        The SDK's loop spends more per record than reading and encoding it (a limit check,
+        child contexts, a stream-map call, a message, a counter update, a timestamp); with
+        every column selected, no stream map, no child stream and no record limit, none of
+        that changes a line, so each list of records goes straight to the writer. Anything
+        else takes the SDK's loop.
+
+        Args:
+            context: the stream partition, if any.
+            write_messages: whether to write Singer messages.
+
+        Yields:
+            The records, in the SDK's loop only (nothing iterates them on this one).
+        """
+        writer = self._tap.message_writer
+        if not (
+            write_messages and context is None and self._fast_output and self.selected
+        ) or not isinstance(writer, BufferedWriter):
+            yield from super()._sync_records(context, write_messages=write_messages)
+            return
+        alias = self.stream_maps[0].stream_alias
+        record_counter = self.get_record_counter()
+        with record_counter, self.get_sync_timer() as timer:
+            record_counter.with_context({})
+            timer.with_context({})
+            self._write_starting_replication_value(None)
+            for chunk in self.record_chunks(None):
+                # One read time per list: its rows came from one answer or one stretch of
+                # the export, milliseconds apart.
+                writer.write_records(alias, chunk, self._stream_version, utc_now())
+                record_counter.increment(len(chunk))
+            self._finalize_state(self.get_context_state(None))
+        self._finalize_state(self.stream_state)
+        self._write_state_message()
+
+    @property
+    def _fast_output(self) -> bool:
+        """Whether records are written as read: one identity stream map, no limit, no child."""
+        maps = self.stream_maps
+        return (
+            self._all_selected
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and not maps[0].flattening_enabled
+            and not self.child_streams
+            and not self.partitions
+            and self.ABORT_AT_RECORD_COUNT is None
+            and type(self).post_process is Stream.post_process
+        )
 
     def _process_record(
         self,
@@ -263,18 +336,24 @@ class DataSetStream(Stream):
 
 
 def _window(
-    records: Iterator[dict[str, Any]], lower: Number | None, upper: Number, stream: DataSetStream
-) -> Iterator[dict[str, Any]]:
+    chunks: Iterator[list[dict[str, Any]]],
+    lower: Number | None,
+    upper: Number,
+    stream: DataSetStream,
+) -> Iterator[list[dict[str, Any]]]:
     """Keep export rows with lower < `_BATCH_ID_` <= upper (the export cannot filter)."""
     outside = nulls = 0
-    for record in records:
-        batch = record[BATCH_ID]
-        if batch is None:
-            nulls += 1
-        elif batch > upper or (lower is not None and batch <= lower):
-            outside += 1
+    for chunk in chunks:
+        if lower is None:
+            kept = [r for r in chunk if (b := r[BATCH_ID]) is not None and b <= upper]
         else:
-            yield record
+            kept = [r for r in chunk if (b := r[BATCH_ID]) is not None and lower < b <= upper]
+        if len(kept) < len(chunk):
+            dropped_nulls = sum(1 for r in chunk if r[BATCH_ID] is None)
+            nulls += dropped_nulls
+            outside += len(chunk) - len(kept) - dropped_nulls
+        if kept:
+            yield kept
     if nulls:
         stream.logger.warning(
             "%s: %d rows have a null %s and were not read (they can never be bookmarked)",

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from tap_domo.builder import Inline, Parser, RowBuilder, memo_cell, record_builder
+
 BATCH_ID = "_BATCH_ID_"
 CSV_NULL = "\\N"
 
-Parser = Callable[[Any], Any]
-RowBuilder = Callable[[Sequence[Any]], dict[str, Any]]
+__all__ = ["Inline", "Parser", "RowBuilder", "record_builder"]
 
 
 class DomoType(StrEnum):
@@ -240,18 +240,7 @@ def memo(parse: Parser, nulls: tuple[str, ...] = ()) -> Parser:
     Returns:
         The memoised parser.
     """
-    last_in: Any = object()
-    last_out: Any = None
-
-    def parse_memo(value: Any) -> Any:
-        nonlocal last_in, last_out
-        if value == last_in:
-            return last_out
-        result = None if value in nulls else parse(value)
-        last_in, last_out = value, result
-        return result
-
-    return parse_memo
+    return memo_cell(parse, nulls)[0]
 
 
 def _long_text(value: str) -> int | None:
@@ -325,20 +314,60 @@ def csv_parser(column: str, kind: DomoType, *, empty_string_is_null: bool) -> Pa
         empty_string_is_null: read an empty STRING field as null.
 
     Returns:
-        A function text -> JSON-native value.
+        A function text -> JSON-native value (an `Inline`, for `record_builder`).
     """
     if kind is DomoType.STRING:
         if empty_string_is_null:
-            return _string_or_null
-        return _string_unless_null_marker
+            return Inline(_string_or_null, "(None if {v} in _CSV_NULLS else {v})", _NAMES)
+        return Inline(_string_unless_null_marker, "(None if {v} == _CSV_NULL else {v})", _NAMES)
     if column == BATCH_ID and kind in NUMERIC_TYPES:
-        return memo(_batch_text, _CSV_NULLS)
+        parse, cell = memo_cell(_batch_text, _CSV_NULLS)
+        return Inline(parse, _MEMO, cell=cell)
     if kind in (DomoType.DATE, DomoType.DATETIME):
-        return memo(_TEXT_PARSERS[kind], _CSV_NULLS)
+        return text_date_parser(kind, _CSV_NULLS)
     return _NUMBER_TEXT_PARSERS[kind]
 
 
+def text_date_parser(kind: DomoType, nulls: tuple[str, ...] = ()) -> Inline:
+    """Parser for a DATE or DATETIME given as text (or null), for `record_builder`.
+
+    The usual shapes (``2023-05-26``, ``2024-01-15T03:10:00``) are checked by the C ISO parser
+    and kept or completed inline; the last value is remembered; anything else goes through
+    `parse_date` / `parse_datetime`.
+
+    Args:
+        kind: DATE or DATETIME.
+        nulls: texts read as None.
+
+    Returns:
+        The parser.
+    """
+    parse, cell = memo_cell(_TEXT_PARSERS[kind], nulls)
+    expression = _DATE if kind is DomoType.DATE else _DATETIME
+    return Inline(parse, expression, _NAMES, cell)
+
+
 _CSV_NULLS = ("", CSV_NULL)
+
+# The expressions `record_builder` writes for the parsers below, each equal to calling the
+# parser (see `Inline`). The ISO parsers raise ValueError as the parsers themselves would on
+# these shapes; a date with no whitespace at either end is what `parse_date` would strip to.
+_NAMES = {
+    "_CSV_NULLS": _CSV_NULLS,
+    "_CSV_NULL": CSV_NULL,
+    "_Decimal": Decimal,
+    "_date_iso": dt.date.fromisoformat,
+    "_datetime_iso": dt.datetime.fromisoformat,
+}
+_MEMO = "({c}[1] if {v} == {c}[0] else {p}({v}))"
+_DATE = (
+    "({c}[1] if {v} == {c}[0] else {v} if {v}.__class__ is str and len({v}) == 10 "
+    "and {v}[0].isdigit() and {v}[9].isdigit() and _date_iso({v}) else {p}({v}))"
+)
+_DATETIME = (
+    '({c}[1] if {v} == {c}[0] else {v} + "Z" if {v}.__class__ is str and len({v}) == 19 '
+    'and {v}[10] == "T" and _datetime_iso({v}) else {p}({v}))'
+)
 
 
 # One call per field: the null test and the conversion are made in one function, not a wrapper
@@ -360,10 +389,15 @@ def _decimal_field(value: str) -> Decimal | None:
     return None if value in _CSV_NULLS else _decimal_text(value)
 
 
+# `int` and `Decimal` read exactly what `str.isdecimal` accepts (any Unicode decimal digits).
 _NUMBER_TEXT_PARSERS: dict[DomoType, Parser] = {
-    DomoType.LONG: _long_field,
-    DomoType.DOUBLE: _double_field,
-    DomoType.DECIMAL: _decimal_field,
+    DomoType.LONG: Inline(_long_field, "(int({v}) if {v}.isdecimal() else {p}({v}))"),
+    DomoType.DOUBLE: Inline(_double_field, "(None if {v} in _CSV_NULLS else float({v}))", _NAMES),
+    DomoType.DECIMAL: Inline(
+        _decimal_field,
+        '(_Decimal({v}) if {v}.replace(".", "", 1).isdecimal() else {p}({v}))',
+        _NAMES,
+    ),
 }
 
 
@@ -373,55 +407,3 @@ def _string_or_null(value: str) -> str | None:
 
 def _string_unless_null_marker(value: str) -> str | None:
     return None if value == CSV_NULL else value
-
-
-def record_builder(names: Sequence[str], parsers: Sequence[Parser | None]) -> RowBuilder:
-    """Build records from rows: each value parsed by its column's parser, or kept as it is.
-
-    The builder is one generated function that unpacks the row and returns a dict display, so a
-    row costs one Python call plus one per parsed value: a loop over the columns, or a dict built
-    by `zip` and then patched, costs twice as much per row, and rows are the tap's hot path.
-    Only indexes appear in the generated source; the column names and the parsers are bound as
-    constants, so no name from Domo is ever compiled as code.
-
-    Args:
-        names: column names in row order.
-        parsers: one per column; None keeps the value as it is.
-
-    Returns:
-        A function row -> record; it raises ValueError when the row has the wrong length.
-    """
-    keys = list(names)
-    if len(keys) != len(parsers):
-        raise ValueError(f"{len(keys)} column names for {len(parsers)} parsers")
-    if not keys:
-        return _empty_record
-    namespace: dict[str, Any] = {"_width": len(keys), "_ValueError": ValueError}
-    items = []
-    for index, (name, parse) in enumerate(zip(keys, parsers, strict=True)):
-        namespace[f"k{index}"] = name
-        if parse is None:
-            items.append(f"k{index}: v{index}")
-        else:
-            namespace[f"p{index}"] = parse
-            items.append(f"k{index}: p{index}(v{index})")
-    values = ", ".join(f"v{index}" for index in range(len(keys)))
-    source = (
-        "def build(row):\n"
-        "    try:\n"
-        f"        {values}, = row\n"
-        "    except ValueError:\n"
-        "        raise _ValueError(\n"
-        "            f'a row of {len(row)} values cannot be zipped with {_width} columns'\n"
-        "        ) from None\n"
-        f"    return {{{', '.join(items)}}}\n"
-    )
-    exec(compile(source, "<tap_domo record builder>", "exec"), namespace)  # noqa: S102
-    build: RowBuilder = namespace["build"]
-    return build
-
-
-def _empty_record(row: Sequence[Any]) -> dict[str, Any]:
-    if len(row):
-        raise ValueError(f"a row of {len(row)} values cannot be zipped with 0 columns")
-    return {}

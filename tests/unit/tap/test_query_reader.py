@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import msgspec
 import pytest
+from tap_domo import query as query_module
 from tap_domo.client import QueryPage, QueryResult, Target
 from tap_domo.datasets import Column
 from tap_domo.errors import IncompleteReadError
@@ -181,3 +182,18 @@ def test_a_large_batch_page_with_a_foreign_row_fails():
     client.query = query
     with pytest.raises(IncompleteReadError, match="returned 0 rows for _BATCH_ID_ 1, rows 1-2"):
         list(reader(client, 2).incremental(None, 1))
+
+
+def test_chunks_never_mix_batches_and_stay_small(monkeypatch):
+    monkeypatch.setattr(query_module, "CHUNK_ROWS", 2)
+    rows = [(v, b) for b, count in ((1, 3), (2, 1), (3, 4)) for v in range(10 * b, 10 * b + count)]
+    client = FakeClient(rows)
+    chunks = list(reader(client, 100).incremental_chunks(None, 3))
+    assert [[r["v"] for r in chunk] for chunk in chunks] == [
+        [10, 11],
+        [12],
+        [20],
+        [30, 31],
+        [32, 33],
+    ]
+    assert all(len({r["_BATCH_ID_"] for r in chunk}) == 1 for chunk in chunks)

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import json
+import os
 from decimal import Decimal
 
 import pytest
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
 from tap_domo import writer as writer_module
-from tap_domo.writer import BufferedWriter, _write_all
+from tap_domo.writer import BufferedWriter, _write_all, enlarge_pipe
 
 WHEN = dt.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC)
 
@@ -94,3 +97,65 @@ def test_partial_writes_are_completed():
     out = Trickle()
     _write_all(out, b"0123456789")
     assert bytes(out.data) == b"0123456789"
+
+
+@pytest.mark.parametrize("version", [None, 7])
+def test_write_records_writes_the_lines_the_sdk_writer_writes(stdout, version):
+    records = [
+        {"n": 1, "d": Decimal("8768.40"), "t": "2024-01-15T03:10:00Z", "x": None},
+        {"n": 2, 'we"ird': "é\n", "d": Decimal("1E+2")},
+    ]
+    writer = BufferedWriter()
+    writer.write_records("s", records, version, WHEN)
+    writer.write_records('o"ther', records[:1], version, WHEN)
+    writer.flush()
+    sdk = MsgSpecWriter()
+    expected = [
+        bytes(
+            sdk.format_message(
+                RecordMessage(stream=s, record=r, version=version, time_extracted=WHEN)
+            )
+        )
+        for s, r in [("s", records[0]), ("s", records[1]), ('o"ther', records[0])]
+    ]
+    assert [line + b"\n" for line in stdout.lines()] == expected
+
+
+def test_write_records_writes_out_a_full_buffer_as_it_goes(stdout, monkeypatch):
+    monkeypatch.setattr(writer_module, "FLUSH_BYTES", 400)
+    writer = BufferedWriter()
+    writer.write_records("s", [{"n": n} for n in range(6)], None, WHEN)
+    assert 0 < len(stdout.lines()) < 6
+    writer.flush()
+    assert [json.loads(line)["record"]["n"] for line in stdout.lines()] == list(range(6))
+
+
+def test_flush_writes_the_buffer_in_place():
+    out = Trickle()
+    pending = bytearray(b"0123456789")
+    _write_all(out, pending)
+    pending.clear()  # no view of the buffer is left behind to forbid resizing it
+    assert bytes(out.data) == b"0123456789"
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux only")
+def test_a_pipe_is_enlarged_to_hold_a_block():
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb"), os.fdopen(write_end, "wb") as out:
+        enlarge_pipe(out, writer_module.FLUSH_BYTES)
+        assert fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) >= writer_module.FLUSH_BYTES
+
+
+def test_enlarging_something_else_does_nothing(tmp_path):
+    with open(tmp_path / "f", "wb") as regular:
+        enlarge_pipe(regular, 1 << 20)
+    enlarge_pipe(object(), 1 << 20)  # no file descriptor at all (a test's captured stdout)
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are Linux only")
+def test_a_larger_pipe_is_left_as_it_is():
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb"), os.fdopen(write_end, "wb") as out:
+        before = fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ)
+        enlarge_pipe(out, before // 4)
+        assert fcntl.fcntl(write_end, fcntl.F_GETPIPE_SZ) == before
