@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import typing as t
@@ -15,6 +16,24 @@ from target_eloqua.reader import input_position
 from target_eloqua.redact import scrub
 
 PREFIX = "target-eloqua: "
+
+
+#: Container allocations between young-generation collections (CPython's default is 700).
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector from rescanning what the imports left behind.
+
+    Each record makes short-lived containers, so with CPython's defaults the collector runs
+    hundreds of times per 100,000 records, and each full collection walks the ~250,000 objects
+    the SDK's imports created, which live as long as the process. Freezing them moves them out
+    of the collector's sight; a larger first-generation threshold makes young collections
+    fewer (records hold no reference cycles, so nothing waits on them). For the process's own
+    run only: `gc.freeze` acts on the whole interpreter.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def config_file_problem(paths: Iterable[str]) -> str | None:

@@ -14,7 +14,13 @@ from singer_sdk.plugin_base import _ConfigInput
 from singer_sdk.singerlib.exceptions import SingerError
 from singer_sdk.target_base import Target
 
-from target_eloqua.cli import config_file_problem, fail, input_problem, schema_problem
+from target_eloqua.cli import (
+    config_file_problem,
+    fail,
+    input_problem,
+    schema_problem,
+    tune_gc,
+)
 from target_eloqua.errors import EloquaTargetError, TerminatedError
 from target_eloqua.reader import LeanMsgSpecReader
 from target_eloqua.redact import redact_logs
@@ -381,6 +387,7 @@ class TargetEloqua(Target):
         if about:
             cls.print_about(about_format)
             sys.exit(0)
+        tune_gc()
         redact_logs()
         cls.print_version(print_fn=cls.logger.info)
         config = config or _ConfigInput()

@@ -106,6 +106,8 @@ def record_type(schema: Mapping[str, Any], key_properties: Sequence[str]) -> Rec
         forbid_unknown_fields=not extra,
         rename={attribute: name for name, attribute in attributes.items()},
         namespace={"get": _get, "_attributes": attributes},
+        # Decoded JSON cannot form a reference cycle: keep records out of the cyclic GC.
+        gc=False,
     )
     return RecordType(struct, attributes, _number_check(numbers))
 
@@ -232,6 +234,8 @@ def _decoder(streams: Mapping[str, tuple[RecordType, RecordHandler]]) -> Callabl
         if single:
             fields.append(("stream", Literal[stream]))
             tag = {}
-        messages.append(msgspec.defstruct("TypedRecordMessage", fields, namespace=namespace, **tag))
+        messages.append(
+            msgspec.defstruct("TypedRecordMessage", fields, namespace=namespace, gc=False, **tag)
+        )
     target: Any = messages[0] if single else Union[tuple(messages)]  # noqa: UP007
     return msgspec.json.Decoder(target, float_hook=Decimal).decode
