@@ -81,9 +81,22 @@ class Scenario:
 class Bench:
     """Runs every scenario against one sandbox."""
 
-    def __init__(self, sandbox: harness.Sandbox, work: Path, rows: int, runs: int) -> None:
-        """Seed the data and write the configs."""
+    def __init__(
+        self,
+        sandbox: harness.Sandbox,
+        work: Path,
+        rows: int,
+        runs: int,
+        plugin_venvs: Path | None = None,
+    ) -> None:
+        """Seed the data and write the configs.
+
+        `plugin_venvs` holds one virtualenv per plugin (`make bench` builds them, each with only
+        the plugin's runtime dependencies, as Meltano installs it); None runs the plugins from
+        the workspace's own environment.
+        """
         self.sandbox, self.work, self.runs = sandbox, work, runs
+        self.plugin_venvs = plugin_venvs
         self.dataset = harness.seed_dataset(sandbox.domo, "bench", rows, loads=100, seed=1)
         self.co = harness.fresh_custom_object(sandbox.eloqua)
         self.capture = work / "tap-output.singer"
@@ -94,12 +107,24 @@ class Bench:
         """Write a config file; return its path."""
         return str(harness.write_json(self.work / f"{name}.json", data))
 
+    def exe(self, plugin: str) -> str:
+        """The plugin's executable."""
+        if self.plugin_venvs is None:
+            return str(harness.BIN / plugin)
+        return str(self.plugin_venvs / plugin / "bin" / plugin)
+
+    def sdk_python(self) -> str:
+        """The peer pair's interpreter: one with the SDK and the plugins' libraries only."""
+        if self.plugin_venvs is None:
+            return PY
+        return str(self.plugin_venvs / "target-eloqua" / "bin" / "python")
+
     def tap(self, read_method: str) -> Step:
         """The tap over the benchmark DataSet."""
         config = harness.tap_config(self.sandbox.domo, self.dataset, read_method)
         return Step(
             "tap-domo",
-            [str(harness.BIN / "tap-domo"), "--config", self.config(f"tap-{read_method}", config)],
+            [self.exe("tap-domo"), "--config", self.config(f"tap-{read_method}", config)],
         )
 
     def target(self) -> Step:
@@ -108,7 +133,7 @@ class Bench:
         config = harness.target_config(self.sandbox.eloqua, self.co)
         return Step(
             "target-eloqua",
-            [str(harness.BIN / "target-eloqua"), "--config", self.config("target", config)],
+            [self.exe("target-eloqua"), "--config", self.config("target", config)],
         )
 
     def measure(self, scenario: Scenario, steps_for_run: Any, **kwargs: Any) -> Scenario:
@@ -173,8 +198,10 @@ class Bench:
             self.measure(
                 Scenario("peer: default SDK pair", rows, size),
                 lambda: [
-                    Step("sdk-tap", [PY, "-m", "bench.peer", "tap", str(self.capture)]),
-                    Step("sdk-target", [PY, "-m", "bench.peer", "target"]),
+                    Step(
+                        "sdk-tap", [self.sdk_python(), "-m", "bench.peer", "tap", str(self.capture)]
+                    ),
+                    Step("sdk-target", [self.sdk_python(), "-m", "bench.peer", "target"]),
                 ],
             )
         )
@@ -187,7 +214,7 @@ class Bench:
         config = harness.tap_config(self.sandbox.domo, small, "auto")
         tap = Step(
             "tap-domo",
-            [str(harness.BIN / "tap-domo"), "--config", self.config("tap-small", config)],
+            [self.exe("tap-domo"), "--config", self.config("tap-small", config)],
         )
         scenario = Scenario(f"memory: pipeline at {rows:,} rows", rows, 0)
         scenario.add(run_pipeline([tap, self.target()], stderr_dir=self.logs))
@@ -206,7 +233,7 @@ class Bench:
         config = harness.target_config(self.sandbox.eloqua, self.co)
         target = Step(
             "target-eloqua",
-            [str(harness.BIN / "target-eloqua"), "--config", self.config("target-inc", config)],
+            [self.exe("target-eloqua"), "--config", self.config("target-inc", config)],
         )
         scenario = Scenario("increment (1% new rows)", new_rows, 0)
         self.sandbox.domo.clear_requests()
@@ -248,9 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("bench/results/latest.json"))
+    parser.add_argument(
+        "--plugin-venvs",
+        type=Path,
+        default=None,
+        help="run each plugin from DIR/<plugin>/bin (default: the workspace's environment)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, harness.sandbox_process() as sandbox:
-        bench = Bench(sandbox, Path(tmp), args.rows, args.runs)
+        plugin_venvs = args.plugin_venvs.resolve() if args.plugin_venvs else None
+        bench = Bench(sandbox, Path(tmp), args.rows, args.runs, plugin_venvs)
         results = bench.run_all()
     floor = results[0].rates()[0]
     print_table(results, floor)
@@ -260,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "rows": args.rows,
                 "runs": args.runs,
+                "plugins_from": str(args.plugin_venvs or "workspace environment"),
                 "scenarios": [s.to_json(floor) for s in results],
             },
             indent=2,
