@@ -66,15 +66,13 @@ class SlotPair:
         """Start with the first slot staging and nothing in flight."""
         self.slots = (Slot(), Slot())
         self._staging = 0
+        #: The slot new rows are POSTed to (never the one whose sync is in flight). A plain
+        #: attribute rather than a property: it is read for every record.
+        self.staging = self.slots[0]
         self.in_flight: InFlight | None = None
         # The first failure of an in-flight sync: raised again by every later settle, so
         # no drain can ever return (and let a STATE out) after it.
         self.failure: BaseException | None = None
-
-    @property
-    def staging(self) -> Slot:
-        """The slot new rows are POSTed to (never the one whose sync is in flight)."""
-        return self.slots[self._staging]
 
     @property
     def uris(self) -> list[str]:
@@ -103,6 +101,7 @@ class SlotPair:
         # after this one is terminal: memory keeps one sync's identifiers, not two.
         slot.posted_ids = set()
         self._staging = 1 - self._staging
+        self.staging = self.slots[self._staging]
 
     def settle(self, finish: Callable[[InFlight], None]) -> None:
         """Wait for the sync in flight through `finish`; its slot is then free to stage again.

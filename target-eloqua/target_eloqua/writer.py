@@ -111,6 +111,11 @@ class StreamWriter:
         self._id_index = [c.key for c in mapping.columns].index(self._id_key)
         self._chunk = Chunk()
         self._slots = SlotPair()
+        # Read for every record: plain attributes, not lookups through the settings.
+        self._max_upload_bytes = settings.max_upload_bytes
+        self._max_sync_bytes = settings.max_sync_bytes
+        self._max_sync_rows = settings.max_sync_rows
+        self._max_posts = settings.max_posts_per_sync
         self._uploads = BackgroundUploads(stream)
 
     # ---- state ------------------------------------------------------------------------------
@@ -143,10 +148,13 @@ class StreamWriter:
     def needs_commit(self) -> bool:
         """Whether the staged data reached a sync's size, POST or row budget."""
         staging = self._slots.staging
+        chunk = self._chunk
+        rows = len(chunk)
         return (
-            staging.bytes + self._chunk.size >= self.settings.max_sync_bytes
-            or staging.posts >= self.settings.max_posts_per_sync
-            or self.staged_rows >= self.settings.max_sync_rows
+            # `chunk.size` inlined (it is checked after every record): `[` + rows + `,`s + `]`.
+            staging.bytes + (chunk.row_bytes + rows + 1 if rows else 2) >= self._max_sync_bytes
+            or staging.posts >= self._max_posts
+            or staging.rows + rows >= self._max_sync_rows
         )
 
     # ---- rows -------------------------------------------------------------------------------
@@ -172,7 +180,7 @@ class StreamWriter:
             )  # fmt: skip
             return
         encoded = self._encoder.encode(values)
-        limit = self.settings.max_upload_bytes
+        limit = self._max_upload_bytes
         if len(encoded) + 2 > limit:
             self._reject_here(
                 self._row(values), [self._id_key], RejectCode.SIZE,
@@ -187,7 +195,7 @@ class StreamWriter:
                 # row lands in the next one, which starts only once it is terminal.
                 self.launch()
             chunk = self._chunk
-            if key not in chunk and chunk.size_with(encoded) > limit:
+            if chunk.size_with(encoded) > limit and key not in chunk:
                 self._post_chunk()
             if chunk.put(key, encoded):
                 self.stats.collapsed += 1
