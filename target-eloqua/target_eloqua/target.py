@@ -231,14 +231,7 @@ class TargetEloqua(Target):
             super()._process_record_message(message_dict)
             return
         sink.accept(record)
-        if sink.is_full:
-            self.logger.info(
-                "Target sink for '%s' is full. Current size is '%s'. Draining...",
-                sink.stream_name, sink.current_size,
-            )  # fmt: skip
-            self._launch_one(sink)
-        if time.time() - self._last_full_drain_at > self._MAX_RECORD_AGE_IN_MINUTES * 60:
-            self._handle_max_record_age()
+        self._after_record(sink)
 
     def _type_stream(self, stream: str, sink: EloquaSink) -> None:
         """Have the reader decode the stream's next RECORD lines typed, when its schema allows.
@@ -259,6 +252,14 @@ class TargetEloqua(Target):
             record: the decoded record.
         """
         sink.accept_typed(record)
+        self._after_record(sink)
+
+    def _after_record(self, sink: EloquaSink) -> None:
+        """After a record was staged: start a full sink's sync, and the SDK's max-age check.
+
+        Args:
+            sink: the sink that took the record.
+        """
         if sink.is_full:
             self.logger.info(
                 "Target sink for '%s' is full. Current size is '%s'. Draining...",
