@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
+from pathlib import Path
 
 from target_eloqua.errors import ApiError
 from target_eloqua.target import TargetEloqua
@@ -93,3 +99,37 @@ def test_a_post_failing_in_the_background_fails_the_run_without_state(
     assert eloqua.syncs() == []
     assert h.rows(eloqua, orders) == {}
     assert eloqua.import_definitions() == []  # deleted on the way out
+
+
+def test_sigterm_with_a_post_in_flight_exits_1_without_state_or_sync(
+    eloqua, orders, base_config, tmp_path
+):
+    eloqua.add_fault(r".*/data", method="POST", action="delay", seconds=3, count=1)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config_for(base_config)))
+    exe = str(Path(sys.executable).with_name("target-eloqua"))
+    proc = subprocess.Popen(
+        [exe, "--config", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        assert proc.stdin is not None
+        # O6 fills the first POST, which the emulator holds; stdin stays open.
+        lines = [json.dumps(SCHEMA) + "\n", *(record(f"O{i}", i) for i in range(1, 8))]
+        proc.stdin.write("".join([*lines, state_line(1)]))
+        proc.stdin.flush()
+        deadline = time.monotonic() + 20
+        while not eloqua.faults()[0]["hits"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert eloqua.faults()[0]["hits"], "the target never sent its first POST"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1
+    assert out.strip() == ""  # no STATE
+    assert err.strip().splitlines()[-1].startswith("target-eloqua: stopped by signal 15")
+    assert eloqua.syncs() == []
+    assert eloqua.records(orders) == []
+    assert eloqua.import_definitions() == []  # the POST ended before its definition was deleted
