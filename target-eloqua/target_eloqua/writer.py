@@ -18,9 +18,9 @@ from target_eloqua.convert import (
     compile_row,
     make_converter,
 )
+from target_eloqua.definition import definition_body
 from target_eloqua.encode import Chunk, RowEncoder
 from target_eloqua.errors import ApiError, OutcomeUnknownError
-from target_eloqua.leftovers import definition_name
 from target_eloqua.mapping import ResolvedMapping
 from target_eloqua.rejects import Reject, RejectLog
 from target_eloqua.slots import InFlight, Slot, SlotPair
@@ -265,7 +265,10 @@ class StreamWriter:
             if self._before_first_definition is not None:
                 prepare, self._before_first_definition = self._before_first_definition, None
                 prepare()
-            body = self.definition_body()
+            body = definition_body(
+                self.stream, self.mapping, update_rule=self.settings.update_rule,
+                data_retention=self.settings.data_retention, auto_delete=self.settings.auto_delete,
+            )  # fmt: skip
             slot.uri = self._client().create_import(self.mapping.object_id, body)
             LOGGER.info("Stream '%s': import definition %s", self.stream, slot.uri)
         return slot.uri
@@ -304,34 +307,6 @@ class StreamWriter:
             self._client().delete_import(uri)
         except ApiError as exc:
             LOGGER.warning("Could not delete %s (%s); Eloqua deletes it automatically", uri, exc)
-
-    def definition_body(self) -> dict[str, Any]:
-        """The import definition for this stream (eloqua-api.md §3.1).
-
-        Returns:
-            The JSON body.
-        """
-        body: dict[str, Any] = {
-            # Named so that a later run can find and delete it (leftovers.py).
-            "name": definition_name(self.stream),
-            "fields": {c.key: c.statement for c in self.mapping.columns},
-            "identifierFieldName": self._id_key,
-            # Always explicit: the docs disagree on its default (eloqua-api.md §10.4).
-            "isSyncTriggeredOnImport": False,
-            "updateRule": self.settings.update_rule,
-            "dataRetentionDuration": self.settings.data_retention,
-            "autoDeleteDuration": self.settings.auto_delete,
-        }
-        contacts = self.mapping.contacts
-        if contacts is not None:
-            body.update(
-                mapDataCards=True,
-                mapDataCardsEntityType="Contact",
-                mapDataCardsEntityField=f"{{{{Contact.Field({contacts.contact_field})}}}}",
-                mapDataCardsSourceField=self.mapping.contact_source_key(),
-                mapDataCardsCaseSensitiveMatch=contacts.case_sensitive,
-            )
-        return body
 
     # ---- commit -----------------------------------------------------------------------------
     def commit(self) -> None:
