@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +65,17 @@ def run_target(config: dict[str, Any], messages: str) -> Run:
     return Run(states=states, error=error)
 
 
+def spawn_target(config: dict[str, Any], tmp_path: Path) -> subprocess.Popen[str]:
+    """`target-eloqua --config` as a process with pipes on every stream (stdin left open)."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    exe = str(Path(sys.executable).with_name("target-eloqua"))
+    return subprocess.Popen(
+        [exe, "--config", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+
+
 @pytest.fixture
 def orders(eloqua) -> int:
     return eloqua.create_custom_object("Orders", ORDER_FIELDS)
@@ -92,6 +106,7 @@ def h():
 
     class Helpers:
         run = staticmethod(run_target)
+        spawn = staticmethod(spawn_target)
         singer = staticmethod(singer)
         rows = staticmethod(rows)
         DATA = DATA

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import redirect_stdout
-from pathlib import Path
 
 from target_eloqua.errors import ApiError
 from target_eloqua.target import TargetEloqua
@@ -102,16 +98,10 @@ def test_a_post_failing_in_the_background_fails_the_run_without_state(
 
 
 def test_sigterm_with_a_post_in_flight_exits_1_without_state_or_sync(
-    eloqua, orders, base_config, tmp_path
+    eloqua, orders, base_config, tmp_path, h
 ):
     eloqua.add_fault(r".*/data", method="POST", action="delay", seconds=3, count=1)
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config_for(base_config)))
-    exe = str(Path(sys.executable).with_name("target-eloqua"))
-    proc = subprocess.Popen(
-        [exe, "--config", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+    proc = h.spawn(config_for(base_config), tmp_path)
     try:
         assert proc.stdin is not None
         # O6 fills the first POST, which the emulator holds; stdin stays open.

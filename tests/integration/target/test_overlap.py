@@ -5,18 +5,13 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from target_eloqua.errors import SyncFailedError, TerminatedError
 from target_eloqua.target import TargetEloqua
 
-EXE = str(Path(sys.executable).with_name("target-eloqua"))
 SCHEMA = {
     "type": "SCHEMA", "stream": "orders", "key_properties": ["id"],
     "schema": {"type": "object", "properties": {
@@ -156,15 +151,10 @@ def test_sigterm_with_a_sync_in_flight_acknowledges_nothing(eloqua, orders, conf
 
 
 def test_sigterm_process_with_a_sync_in_flight_exits_1_without_state(
-    eloqua, orders, config, tmp_path
+    eloqua, orders, config, tmp_path, h
 ):
     eloqua.sync_schedule("polls", pending_polls=1_000_000)
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    proc = subprocess.Popen(
-        [EXE, "--config", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+    proc = h.spawn(config, tmp_path)
     try:
         assert proc.stdin is not None
         # The sink fills, its sync starts, and the target waits for more input (stdin open).
