@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tap_domo.errors import SettingsError
@@ -120,12 +120,25 @@ def _check_unique(values: list[str], problem: str) -> None:
         seen.add(value)
 
 
+def _numeric(value: Any) -> int | float | Decimal | None:
+    """A JSON number as it is; a numeric string (how Meltano passes it) as a Decimal; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:
+            return None
+    return value if isinstance(value, int | float | Decimal) else None
+
+
 def _start_batch_id(value: Any) -> int | Decimal | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+    parsed = _numeric(value)
+    if parsed is None:
         raise SettingsError(f'setting "start_batch_id" is {value!r}: it must be a number')
-    number = Decimal(str(value))
+    number = Decimal(str(parsed))
     if not number.is_finite():
         raise SettingsError(f'setting "start_batch_id" is {value!r}: it must be a finite number')
     return int(number) if number == number.to_integral_value() else number
@@ -142,11 +155,12 @@ def _page_size(value: Any) -> int:
 
 
 def _timeout(value: Any) -> float:
-    # The SDK reads JSON numbers with fractions as Decimal; any finite positive number will do.
-    numeric = not isinstance(value, bool) and isinstance(value, int | float | Decimal)
-    if not numeric or not math.isfinite(value) or value <= 0:
+    # The SDK reads JSON numbers with fractions as Decimal, Meltano passes a string: any finite
+    # positive number will do.
+    seconds = _numeric(value)
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
         raise SettingsError(
             f'setting "request_timeout" is {value!r}: give a number of seconds greater than 0 '
             f"(default {DEFAULT_REQUEST_TIMEOUT:g})"
         )
-    return float(value)
+    return float(seconds)

@@ -76,7 +76,9 @@ class TapDomo(Tap):
         ),
         th.Property(
             "start_batch_id",
-            th.NumberType,
+            # A numeric string too: meltano.yml declares it a string, since Meltano cannot
+            # serialise the Decimal a `kind: decimal` setting read from the environment becomes.
+            th.CustomType({"type": ["number", "string"]}),
             title="Start Batch ID",
             description="First run only: read rows whose _BATCH_ID_ is greater than this.",
         ),
@@ -101,7 +103,7 @@ class TapDomo(Tap):
         ),
         th.Property(
             "request_timeout",
-            th.NumberType,
+            th.CustomType({"type": ["number", "string"]}),  # a numeric string too, as above
             default=DEFAULT_REQUEST_TIMEOUT,
             title="Request Timeout",
             description="Per-request read timeout in seconds (the connect timeout is 10 s).",

@@ -62,8 +62,28 @@ def setting(config: Mapping[str, Any], name: str) -> Any:
     return DEFAULTS[name] if value is None else value
 
 
+def as_number(value: Any) -> float:
+    """A numeric setting as a float: a number or a numeric string (Meltano passes strings).
+
+    Args:
+        value: the setting's value.
+
+    Returns:
+        The number.
+
+    Raises:
+        ValueError: not a finite number.
+    """
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(value.strip() if isinstance(value, str) else value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
 def reject_ratio(value: Any) -> float:
-    """`max_reject_ratio` as a float: a number or a numeric string (Meltano passes strings).
+    """`max_reject_ratio` as a float (`as_number`).
 
     Args:
         value: the setting's value.
@@ -74,12 +94,7 @@ def reject_ratio(value: Any) -> float:
     Raises:
         ValueError: not a finite number.
     """
-    if isinstance(value, bool):
-        raise ValueError(value)
-    ratio = float(value.strip() if isinstance(value, str) else value)
-    if not math.isfinite(ratio):
-        raise ValueError(value)
-    return ratio
+    return as_number(value)
 
 
 def config_problems(config: Mapping[str, Any]) -> list[str]:
@@ -143,7 +158,10 @@ def _time_problems(config: Mapping[str, Any]) -> list[str]:
     # (setting, the least allowed value or None for "more than zero")
     rules = (("sync_poll_interval", 0.0), ("sync_timeout", None), ("request_timeout", None))
     for name, minimum in rules:
-        seconds = float(setting(config, name))
+        try:
+            seconds = as_number(setting(config, name))
+        except (TypeError, ValueError):
+            seconds = math.nan
         allowed = seconds >= minimum if minimum is not None else seconds > 0
         if not (math.isfinite(seconds) and allowed):
             kind = "zero or more" if minimum is not None else "more than zero"
@@ -184,8 +202,8 @@ def writer_settings(config: Mapping[str, Any]) -> WriterSettings:
         max_upload_bytes=int(setting(config, "max_upload_bytes")),
         max_sync_bytes=int(setting(config, "max_sync_bytes")),
         max_sync_rows=int(setting(config, "max_sync_rows")),
-        poll_interval=float(setting(config, "sync_poll_interval")),
-        sync_timeout=float(setting(config, "sync_timeout")),
+        poll_interval=as_number(setting(config, "sync_poll_interval")),
+        sync_timeout=as_number(setting(config, "sync_timeout")),
         update_rule=str(setting(config, "update_rule")),
         max_reject_ratio=reject_ratio(setting(config, "max_reject_ratio")),
         dry_run=bool(config.get("dry_run", False)),
@@ -239,7 +257,7 @@ class Runtime:
             password=str(config["password"]),
             login_url=str(setting(config, "login_url")),
             base_url=config.get("base_url") or None,
-            timeout=float(setting(config, "request_timeout")),
+            timeout=as_number(setting(config, "request_timeout")),
         )
         self.rejects = RejectLog(config.get("reject_file"), dry_run=self.settings.dry_run)
         self.writers: list[StreamWriter] = []

@@ -24,7 +24,7 @@ from target_eloqua.cli import (
 from target_eloqua.errors import EloquaTargetError, TerminatedError
 from target_eloqua.reader import LeanMsgSpecReader
 from target_eloqua.redact import redact_logs
-from target_eloqua.runtime import Runtime, config_problems
+from target_eloqua.runtime import DEFAULTS, UPDATE_RULES, Runtime, config_problems
 from target_eloqua.sinks import EloquaSink
 from target_eloqua.typed import TypedRecords
 
@@ -69,6 +69,12 @@ MAPPING_SETTINGS = (
 )  # fmt: skip
 
 
+# A number, or the same as a string: Meltano cannot serialise the Decimal a `kind: decimal`
+# setting from the environment becomes, so meltano.yml declares fractional settings strings
+# (runtime.as_number reads both).
+NUMERIC_OR_STRING = th.CustomType({"type": ["number", "string"]})
+
+
 class TargetEloqua(Target):
     """Singer target that upserts records into Oracle Eloqua custom objects (Bulk API 2.0)."""
 
@@ -83,7 +89,7 @@ class TargetEloqua(Target):
                     description="Eloqua API user."),
         th.Property("password", th.StringType, required=True, secret=True, title="Password",
                     description="The Eloqua user's password."),
-        th.Property("login_url", th.StringType, default="https://login.eloqua.com",
+        th.Property("login_url", th.StringType, default=DEFAULTS["login_url"],
                     title="Login URL",
                     description="Where `/id` (base-URL discovery) lives; tests and the sandbox "
                     "point it elsewhere."),
@@ -107,8 +113,8 @@ class TargetEloqua(Target):
                     "optional_fields}; overrides the top-level mapping for that stream. A "
                     "missing key falls back to the top level, except that optional_fields "
                     "defaults to [] when the entry names its own custom_object."),
-        th.Property("update_rule", th.StringType, default="always", title="Update rule",
-                    allowed_values=["always", "ifNewIsNotNull", "ifExistingIsNull"],
+        th.Property("update_rule", th.StringType, default=DEFAULTS["update_rule"],
+                    title="Update rule", allowed_values=list(UPDATE_RULES),
                     description="Eloqua's update rule for matched records."),
         th.Property("map_to_contacts",
                     th.ObjectType(
@@ -125,42 +131,44 @@ class TargetEloqua(Target):
                     ), title="Map to contacts",
                     description="Link each record to the contact it names (Eloqua "
                     "mapDataCards)."),
-        th.Property("max_upload_bytes", th.IntegerType, default=20_000_000,
+        th.Property("max_upload_bytes", th.IntegerType, default=DEFAULTS["max_upload_bytes"],
                     title="Max upload bytes",
                     description="Largest single data POST, measured on the encoded body "
                     "(Eloqua refuses more than 32 MB)."),
-        th.Property("max_sync_bytes", th.IntegerType, default=200_000_000,
+        th.Property("max_sync_bytes", th.IntegerType, default=DEFAULTS["max_sync_bytes"],
                     title="Max sync bytes",
                     description="Staged bytes after which a sync is started (Eloqua advises "
                     "about 250 MB)."),
-        th.Property("max_sync_rows", th.IntegerType, default=250_000, title="Max sync rows",
+        th.Property("max_sync_rows", th.IntegerType, default=DEFAULTS["max_sync_rows"],
+                    title="Max sync rows",
                     description="Rows after which a sync is started (bounds memory: the "
                     "identifiers of one sync are remembered to collapse repeats)."),
-        th.Property("sync_poll_interval", th.NumberType, default=2, title="Sync poll interval",
+        th.Property("sync_poll_interval", NUMERIC_OR_STRING, default=DEFAULTS["sync_poll_interval"],
+                    title="Sync poll interval",
                     description="First polling interval in seconds (then x1.5, capped at 60)."),
-        th.Property("sync_timeout", th.NumberType, default=3600, title="Sync timeout",
+        th.Property("sync_timeout", NUMERIC_OR_STRING, default=DEFAULTS["sync_timeout"],
+                    title="Sync timeout",
                     description="Seconds to wait for one sync before giving up (no STATE)."),
         th.Property("reject_file", th.StringType, title="Reject file",
                     description="Append each rejected row, with the reason, as a JSON line."),
-        # A numeric string too: Meltano cannot serialise the Decimal a `kind: decimal` setting
-        # becomes, so meltano.yml declares it a string (runtime.reject_ratio reads both).
-        th.Property("max_reject_ratio", th.CustomType({"type": ["number", "string"]}),
-                    default=0, title="Max reject ratio",
+        th.Property("max_reject_ratio", NUMERIC_OR_STRING,
+                    default=DEFAULTS["max_reject_ratio"], title="Max reject ratio",
                     description="Fail the run (non-zero exit, no STATE) when rejected/sent "
                     "exceeds it, per stream over the run; 0 means any reject fails. A number "
                     "from 0 to 1, or the same as a string (e.g. \"0.05\")."),
         th.Property("dry_run", th.BooleanType, default=False, title="Dry run",
                     description="Resolve and validate everything and report what would be "
                     "written and rejected; write nothing to Eloqua and emit no STATE."),
-        th.Property("date_format", th.StringType, default="%Y-%m-%d %H:%M:%S",
+        th.Property("date_format", th.StringType, default=DEFAULTS["date_format"],
                     title="Date format",
                     description="strftime format for Eloqua date fields (the accepted import "
                     "format is unconfirmed; this is Eloqua's recommended one)."),
-        th.Property("date_timezone", th.StringType, default="America/New_York",
+        th.Property("date_timezone", th.StringType, default=DEFAULTS["date_timezone"],
                     title="Date time zone",
                     description="IANA zone date-times are converted to before formatting "
                     "(Eloqua's import zone is unconfirmed; US Eastern is the safest guess)."),
-        th.Property("request_timeout", th.NumberType, default=300, title="Request timeout",
+        th.Property("request_timeout", NUMERIC_OR_STRING, default=DEFAULTS["request_timeout"],
+                    title="Request timeout",
                     description="Per-request read timeout in seconds."),
     ).to_dict()  # fmt: skip
 

@@ -20,7 +20,8 @@ from sandbox.domo.client import DomoControl
 from sandbox.domo.seed import seed_demo as seed_domo
 from sandbox.eloqua.client import EloquaControl
 from sandbox.eloqua.seed import seed_demo as seed_eloqua
-from target_eloqua.runtime import config_problems, reject_ratio
+from tap_domo.settings import _start_batch_id, _timeout
+from target_eloqua.runtime import as_number, config_problems, reject_ratio
 
 from tests.reliability.input_support import (
     BIN,
@@ -178,3 +179,34 @@ def test_meltano_accepts_a_reject_ratio_from_the_environment(tmp_path: Path) -> 
     assert value == "0.5"
     assert reject_ratio(value) == 0.5
     assert config_problems({"max_reject_ratio": value}) == []
+
+
+@pytest.mark.parametrize(
+    ("plugin", "name", "text", "number"),
+    [
+        ("tap-domo", "request_timeout", "2.5", 2.5),
+        ("tap-domo", "start_batch_id", "410", 410),
+        ("target-eloqua", "request_timeout", "2.5", 2.5),
+        ("target-eloqua", "sync_poll_interval", "0.5", 0.5),
+        ("target-eloqua", "sync_timeout", "60", 60),
+    ],
+)
+def test_meltano_passes_fractional_settings_from_the_environment(
+    tmp_path: Path, plugin: str, name: str, text: str, number: float
+) -> None:
+    env = {
+        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+        f"{plugin.upper().replace('-', '_')}_{name.upper()}": text,
+    }
+    result = run([MELTANO, "config", "print", plugin], env=env)
+    # A `kind: decimal` setting from the environment ends in "Decimal is not JSON serializable".
+    assert result.returncode == 0, result.describe()
+    value = json.loads(result.stdout)[name]
+    assert value == text
+    if plugin == "target-eloqua":
+        assert as_number(value) == number
+        assert config_problems({name: value}) == []
+    elif name == "request_timeout":
+        assert _timeout(value) == number
+    else:
+        assert _start_batch_id(value) == number
