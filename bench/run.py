@@ -127,19 +127,22 @@ class Bench:
             [self.exe("tap-domo"), "--config", self.config(f"tap-{read_method}", config)],
         )
 
-    def target(self) -> Step:
-        """The target into a fresh benchmark custom object."""
-        self.co = harness.fresh_custom_object(self.sandbox.eloqua)
+    def target(self, *, fresh: bool = True) -> Step:
+        """The target into the benchmark custom object, created afresh unless `fresh` is false."""
+        if fresh:
+            self.co = harness.fresh_custom_object(self.sandbox.eloqua)
         config = harness.target_config(self.sandbox.eloqua, self.co)
         return Step(
             "target-eloqua",
             [self.exe("target-eloqua"), "--config", self.config("target", config)],
         )
 
-    def measure(self, scenario: Scenario, steps_for_run: Any, **kwargs: Any) -> Scenario:
-        """Run a pipeline `runs` times, clearing the request logs before each."""
+    def measure(
+        self, scenario: Scenario, steps_for_run: Any, runs: int | None = None, **kwargs: Any
+    ) -> Scenario:
+        """Run a pipeline `runs` times (default `--runs`), clearing the request logs before each."""
         eloqua = self.sandbox.eloqua
-        for _ in range(self.runs):
+        for _ in range(self.runs if runs is None else runs):
             steps = steps_for_run()
             self.sandbox.domo.clear_requests()
             eloqua.clear_requests()
@@ -193,7 +196,7 @@ class Bench:
         )
         self.check_landed(rows)
         results.append(pipeline)
-        results.append(self.increment(pipeline))
+        results.append(self.increment())
         results.append(
             self.measure(
                 Scenario("peer: default SDK pair", rows, size),
@@ -217,11 +220,11 @@ class Bench:
             [self.exe("tap-domo"), "--config", self.config("tap-small", config)],
         )
         scenario = Scenario(f"memory: pipeline at {rows:,} rows", rows, 0)
-        scenario.add(run_pipeline([tap, self.target()], stderr_dir=self.logs))
+        self.measure(scenario, lambda: [tap, self.target()], runs=1)
         self.check_landed(rows)
         return scenario
 
-    def increment(self, full: Scenario) -> Scenario:
+    def increment(self) -> Scenario:
         """Append a 1% load, then run the pipeline from the full run's state."""
         new_rows = max(1, self.dataset.rows // 100)
         harness.append_load(self.sandbox.domo, self.dataset, new_rows, seed=99)
@@ -230,23 +233,10 @@ class Bench:
         state.write_text(state_lines[-1])
         tap = self.tap("auto")
         tap.argv = [*tap.argv, "--state", str(state)]
-        config = harness.target_config(self.sandbox.eloqua, self.co)
-        target = Step(
-            "target-eloqua",
-            [self.exe("target-eloqua"), "--config", self.config("target-inc", config)],
-        )
-        scenario = Scenario("increment (1% new rows)", new_rows, 0)
-        self.sandbox.domo.clear_requests()
-        self.sandbox.eloqua.clear_requests()
-        posts, syncs = len(self.sandbox.eloqua.uploads()), len(self.sandbox.eloqua.syncs())
-        scenario.add(run_pipeline([tap, target], stderr_dir=self.logs))
-        scenario.domo_requests = len(self.sandbox.domo.requests())
-        scenario.eloqua_requests = len(self.sandbox.eloqua.requests())
-        scenario.posts = len(self.sandbox.eloqua.uploads()) - posts
-        scenario.syncs = len(self.sandbox.eloqua.syncs()) - syncs
-        scenario.rows_read = new_rows
+        scenario = Scenario("increment (1% new rows)", new_rows, 0, rows_read=new_rows)
+        # Into the custom object the full load filled: the new rows are added to it.
+        self.measure(scenario, lambda: [tap, self.target(fresh=False)], runs=1)
         self.check_landed(self.dataset.rows + new_rows)
-        scenario.stream_bytes = 0
         return scenario
 
 
