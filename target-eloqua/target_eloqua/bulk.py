@@ -18,7 +18,6 @@ from target_eloqua.bulk_models import (
     SyncLog,
     SyncReject,
     SyncStatus,
-    object_id_from_uri,
     parse_bulk_field,
     parse_custom_object,
     parse_log,
@@ -37,7 +36,6 @@ __all__ = [
     "SyncLog",
     "SyncReject",
     "SyncStatus",
-    "object_id_from_uri",
 ]
 
 LOGGER = logging.getLogger("target_eloqua.bulk")

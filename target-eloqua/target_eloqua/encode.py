@@ -59,19 +59,6 @@ class RowEncoder:
         return _ENCODER.encode(self._row_type(*values))
 
 
-def body_size(row_bytes: int, rows: int) -> int:
-    """The size of a JSON array body holding `rows` rows of `row_bytes` bytes in total.
-
-    Args:
-        row_bytes: the summed size of the encoded rows.
-        rows: how many rows.
-
-    Returns:
-        Bytes of `[row,row,...]`.
-    """
-    return 2 + row_bytes + max(rows - 1, 0)
-
-
 class Chunk:
     """The rows of the next data POST, keyed by identifier (a repeated identifier replaces).
 

@@ -11,7 +11,7 @@ from singer_sdk.exceptions import InvalidJSONSchema, InvalidRecord
 from singer_sdk.sinks import BatchSink
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-from target_eloqua.convert import RowConverter, compile_row
+from target_eloqua.convert import RowConverter
 from target_eloqua.errors import DrainReentryError
 from target_eloqua.typed import RecordType, record_type
 from target_eloqua.writer import StreamWriter
@@ -160,10 +160,10 @@ class EloquaSink(BatchSink):
         if writer is None or self._lean_validate is None or not self.takes_lean_path:
             return None
         typed = record_type(self.schema, self._key_properties)
-        if typed is None or not set(writer.sources) <= set(typed.attributes):
+        if typed is None:
             return None
-        self._typed_convert = compile_row(writer.sources, writer.converters, typed.attributes)
-        return typed
+        self._typed_convert = writer.typed_converter(typed.attributes)
+        return typed if self._typed_convert is not None else None
 
     def accept_typed(self, record: t.Any) -> None:
         """Stage one record that its typed decode found valid: `accept`, minus the checks.

@@ -101,11 +101,10 @@ class StreamWriter:
             (c.key, c.dataset_field, make_converter(c.kind, settings.dates))
             for c in mapping.columns
         ]
-        # What a typed record's own row converter is compiled from (`compile_row`).
-        self.sources = tuple(source for _, source, _ in self._columns)
-        self.converters = tuple(convert for _, _, convert in self._columns)
         # Precompiled once: the record -> values function, and the row encoder.
-        self._convert_row = compile_row(self.sources, self.converters)
+        self._convert_row = compile_row(
+            [source for _, source, _ in self._columns], [c for _, _, c in self._columns]
+        )
         self._encoder = RowEncoder([key for key, _, _ in self._columns])
         self._id_key = mapping.identifier.key
         self._id_index = [c.key for c in mapping.columns].index(self._id_key)
@@ -157,14 +156,28 @@ class StreamWriter:
             or staging.rows + rows >= self._max_sync_rows
         )
 
+    def typed_converter(self, attributes: Mapping[str, str]) -> RowConverter | None:
+        """The row converter for records decoded into a typed struct (typed.py).
+
+        Args:
+            attributes: record field name → the struct attribute holding it.
+
+        Returns:
+            The converter, or None when a mapped field is not an attribute of the struct.
+        """
+        sources = [source for _, source, _ in self._columns]
+        if not set(sources) <= set(attributes):
+            return None
+        return compile_row(sources, [c for _, _, c in self._columns], attributes)
+
     # ---- rows -------------------------------------------------------------------------------
     def add(self, record: Mapping[str, Any], convert: RowConverter | None = None) -> None:
         """Convert one record and stage it (rejecting it if Eloqua would certainly refuse it).
 
         Args:
             record: the Singer record: a dict, or a typed record (typed.py), which has `get`.
-            convert: the row converter for a typed record (`compile_row` over `sources` and
-                `converters` with its attributes); None for a dict.
+            convert: the row converter for a typed record (`typed_converter`); None for a
+                dict.
         """
         self.stats.received += 1
         try:
@@ -229,7 +242,7 @@ class StreamWriter:
         chunk = self._chunk
         if not chunk:
             return
-        if self._slots.staging.posts >= self.settings.max_posts_per_sync:
+        if self._slots.staging.posts >= self._max_posts:
             self._launch_staged()
         slot = self._slots.staging
         rows = len(chunk)
