@@ -59,15 +59,6 @@ class ExportReader:
             for col in columns
         }
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        """Every row of the DataSet, in export order.
-
-        Yields:
-            Records.
-        """
-        for chunk in self.chunks():
-            yield from chunk
-
     def chunks(self) -> Iterator[list[dict[str, Any]]]:
         """The records of `records`, in lists of at most `CHUNK_ROWS`.
 

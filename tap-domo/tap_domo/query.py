@@ -119,17 +119,10 @@ class QueryReader:
                 yield from self._batch_group(previous, group)
             previous = group[-1].batch
 
-    def full_table(self) -> Iterator[dict[str, Any]]:
+    def full_table_chunks(self) -> Iterator[list[dict[str, Any]]]:
         """Every row, in pages ordered by every column (DataSets without `_BATCH_ID_`).
 
-        Yields:
-            Records.
-        """
-        for chunk in self.full_table_chunks():
-            yield from chunk
-
-    def full_table_chunks(self) -> Iterator[list[dict[str, Any]]]:
-        """The records of `full_table`, in lists of at most `CHUNK_ROWS`.
+        The rows come in lists of at most `CHUNK_ROWS`.
 
         Yields:
             Lists of records.

@@ -13,7 +13,6 @@ from singer_sdk import Stream
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
-from singer_sdk.singerlib import RecordMessage
 
 from tap_domo.client import DomoClient, Target
 from tap_domo.datasets import DataSetInfo
@@ -282,32 +281,6 @@ class DataSetStream(Stream):
                     stream_map.stream_alias, mapped, self._stream_version, extracted
                 )
         self.state_manager.is_flushed = False
-
-    def _generate_record_messages(self, record: Record) -> t.Generator[RecordMessage, None, None]:
-        """RECORD messages, skipping the SDK's per-record property walk when all are selected.
-
-        `pop_deselected_record_properties` costs about 10 µs per record and removes nothing when
-        every column is selected; type conformance is off for this stream, so the message is
-        built directly.
-
-        Args:
-            record: the record.
-
-        Yields:
-            One message per stream map that keeps the record.
-        """
-        if not self._all_selected:
-            yield from super()._generate_record_messages(record)
-            return
-        for stream_map in self.stream_maps:
-            mapped = stream_map.transform(record)
-            if mapped is not None:
-                yield RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped,
-                    version=self._stream_version,
-                    time_extracted=utc_now(),
-                )
 
     @cached_property
     def _all_selected(self) -> bool:

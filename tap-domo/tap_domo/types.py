@@ -243,13 +243,6 @@ def memo(parse: Parser, nulls: tuple[str, ...] = ()) -> Parser:
     return memo_cell(parse, nulls)[0]
 
 
-def _long_text(value: str) -> int | None:
-    try:
-        return int(value)
-    except ValueError:
-        return parse_long(value)
-
-
 def _batch_text(value: str) -> int | Decimal | None:
     try:
         return int(value)

@@ -54,13 +54,10 @@ class BufferedWriter(MsgSpecWriter):
         Args:
             message: the message.
         """
-        if isinstance(message, RecordMessage):
-            encoder.encode_into(message.to_dict(), self._pending, -1)
-            self._end_record()
-            return
         encoder.encode_into(message.to_dict(), self._pending, -1)
         self._pending += b"\n"
-        self.flush()
+        if not isinstance(message, RecordMessage) or len(self._pending) >= FLUSH_BYTES:
+            self.flush()
 
     def write_record(
         self,
@@ -113,11 +110,6 @@ class BufferedWriter(MsgSpecWriter):
             pending += suffix
             if len(pending) >= FLUSH_BYTES:
                 self.flush()
-
-    def _end_record(self) -> None:
-        self._pending += b"\n"
-        if len(self._pending) >= FLUSH_BYTES:
-            self.flush()
 
     def flush(self) -> None:
         """Write the buffered lines to stdout and flush it."""
