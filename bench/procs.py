@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,7 +58,8 @@ def run_pipeline(
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
     final_out = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL  # noqa: SIM115
     procs: list[tuple[str, subprocess.Popen[bytes], Path]] = []
-    usage_dir = Path(tempfile.mkdtemp(prefix="bench-usage-"))
+    usage_tmp = tempfile.TemporaryDirectory(prefix="bench-usage-")
+    usage_dir = Path(usage_tmp.name)
     started = time.perf_counter()
     previous = stdin
     try:
@@ -77,6 +79,8 @@ def run_pipeline(
                 stdout=final_out if last else subprocess.PIPE,
                 stderr=err,
                 env=env,
+                # Its own process group: a timeout kills the launcher and the plugin it forked.
+                start_new_session=True,
             )
             if previous not in (subprocess.DEVNULL, stdin) and hasattr(previous, "close"):
                 previous.close()  # the child holds its own copy of the pipe's read end
@@ -84,9 +88,14 @@ def run_pipeline(
             procs.append((step.name, proc, usage_path))
         results = [_wait(name, proc, path, started + timeout) for name, proc, path in procs]
     finally:
+        for _, proc, _ in procs:
+            if proc.poll() is None:  # interrupted (e.g. Ctrl-C): leave no plugin behind
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         for handle in (stdin, final_out):
             if hasattr(handle, "close"):
                 handle.close()
+        usage_tmp.cleanup()
     return PipelineResult(seconds=time.perf_counter() - started, processes=results)
 
 
@@ -94,10 +103,11 @@ def _wait(
     name: str, proc: subprocess.Popen[bytes], usage_path: Path, deadline: float
 ) -> ProcessResult:
     """Wait for one launched step; its own rusage comes from the launcher's file."""
-    while proc.poll() is None:
-        if time.perf_counter() > deadline:
-            proc.kill()
-        time.sleep(0.005)
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.perf_counter()))
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     usage = json.loads(usage_path.read_text()) if usage_path.exists() else {}
     return ProcessResult(
         name=name,
