@@ -17,7 +17,7 @@ from sandbox.domo.seed import seed_demo as seed_domo
 from sandbox.eloqua.app import EloquaApp
 from sandbox.eloqua.client import EloquaControl
 from sandbox.eloqua.seed import seed_demo as seed_eloqua
-from sandbox.eloqua.uploads import FREEZE_LONG_LIVED
+from sandbox.eloqua.uploads import allow_gc_freeze
 
 DEFAULT_DOMO_PORT = 8301
 DEFAULT_ELOQUA_PORT = 8302
@@ -70,7 +70,7 @@ def _seed(domo: ServerThread | None, eloqua: ServerThread | None) -> None:
 def serve(args: argparse.Namespace) -> int:
     """Start the emulators, seed them, and block until SIGINT/SIGTERM."""
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(message)s")
-    FREEZE_LONG_LIVED["on"] = True  # this process is the sandbox's own (see uploads.py)
+    allow_gc_freeze()  # this process is the sandbox's own
     domo = eloqua = None
     if args.only in (None, "domo"):
         domo = ServerThread(DomoApp(), host=args.host, port=args.domo_port).start()

@@ -23,10 +23,19 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-#: Whether `paused_gc(long_lived=True)` may freeze the process's live objects. `gc.freeze` acts
-#: on the whole process, so only `sandbox serve`, which owns its process, turns it on; an
-#: emulator running inside a test process leaves that process's collector alone.
-FREEZE_LONG_LIVED = {"on": False}
+class _GcFreeze:
+    """Whether `paused_gc(long_lived=True)` may freeze the process's live objects."""
+
+    allowed = False
+
+
+def allow_gc_freeze() -> None:
+    """Let applied syncs' records be frozen out of the cyclic GC (`gc.freeze`).
+
+    `gc.freeze` acts on the whole process: only `sandbox serve`, which owns its process, calls
+    this; an emulator running inside a test process leaves that process's collector alone.
+    """
+    _GcFreeze.allowed = True
 
 
 @contextmanager
@@ -40,14 +49,14 @@ def paused_gc(*, long_lived: bool = False) -> Iterator[None]:
     (`gc.freeze`), instead of being scanned at the next collection and again at every full one
     as the store grows, which costs about as much as applying the sync. The price is that any
     reference cycle already garbage at that moment is never reclaimed, a few objects at most.
-    Only where `FREEZE_LONG_LIVED` is on.
+    Only once `allow_gc_freeze` was called.
     """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if long_lived and FREEZE_LONG_LIVED["on"]:
+        if long_lived and _GcFreeze.allowed:
             gc.freeze()
         if enabled:
             gc.enable()
