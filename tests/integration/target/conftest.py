@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,14 +50,17 @@ def singer(name: str) -> str:
     return (DATA / name).read_text()
 
 
-def run_target(config: dict[str, Any], messages: str) -> Run:
-    """Run the target in-process the way `invoke` does (listen, then release)."""
+def run_target(config: dict[str, Any], messages: str | Iterable[str]) -> Run:
+    """Run the target in-process the way `invoke` does (listen, then release).
+
+    `messages` is the whole input, or an iterable of its lines (read as they are asked for).
+    """
     out = io.StringIO()
     error: BaseException | None = None
     with redirect_stdout(out):
         target = TargetEloqua(config=config, validate_config=True)
         try:
-            target.listen(io.StringIO(messages))
+            target.listen(io.StringIO(messages) if isinstance(messages, str) else messages)
         except Exception as exc:
             error = exc
         finally:

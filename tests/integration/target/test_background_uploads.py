@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import redirect_stdout
 
 from target_eloqua.errors import ApiError
-from target_eloqua.target import TargetEloqua
 
 SCHEMA = {
     "type": "SCHEMA", "stream": "orders", "key_properties": ["id"],
@@ -43,20 +40,6 @@ class Probe:
             yield line
 
 
-def run(config: dict, lines) -> tuple[list[dict], BaseException | None]:
-    out = io.StringIO()
-    error: BaseException | None = None
-    with redirect_stdout(out):
-        target = TargetEloqua(config=config, validate_config=True)
-        try:
-            target.listen(lines)
-        except Exception as exc:
-            error = exc
-        finally:
-            target.release()
-    return [json.loads(x) for x in out.getvalue().splitlines() if x.strip()], error
-
-
 def config_for(base_config: dict) -> dict:
     mapping = {
         "identifier_field": {"eloqua_field": "Order Id", "dataset_field": "id"},
@@ -70,7 +53,8 @@ def test_rows_are_read_while_the_previous_post_is_in_flight(eloqua, orders, base
     eloqua.add_fault(r".*/data", method="POST", action="delay", seconds=UPLOAD_DELAY, count=1)
     records = [record(f"O{i}", i) for i in range(1, 11)]
     probe = Probe(eloqua, [json.dumps(SCHEMA) + "\n", *records, state_line(1)])
-    states, error = run(config_for(base_config), probe)
+    result = h.run(config_for(base_config), probe)
+    states, error = result.states, result.error
     assert error is None
     assert states == [{"done": 1}]  # the target prints each state value it acknowledges
     # The first POST (O1-O5) went out when O6 arrived; O7 was read before Eloqua had it.
@@ -88,7 +72,8 @@ def test_a_post_failing_in_the_background_fails_the_run_without_state(
 ):
     eloqua.add_fault(r".*/data", method="POST", action="status", status=400, count=1)
     lines = [json.dumps(SCHEMA) + "\n", *(record(f"O{i}", i) for i in range(1, 14)), state_line(1)]
-    states, error = run(config_for(base_config), lines)
+    result = h.run(config_for(base_config), lines)
+    states, error = result.states, result.error
     assert isinstance(error, ApiError)
     assert "Uploading" in str(error)
     assert states == []
