@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,15 +71,36 @@ def run_target(config: dict[str, Any], messages: str | Iterable[str]) -> Run:
     return Run(states=states, error=error)
 
 
-def spawn_target(config: dict[str, Any], tmp_path: Path) -> subprocess.Popen[str]:
-    """`target-eloqua --config` as a process with pipes on every stream (stdin left open)."""
+def spawn_target(config: dict[str, Any], tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """`target-eloqua --config … [args]` as a process with pipes on every stream (stdin open)."""
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     exe = str(Path(sys.executable).with_name("target-eloqua"))
     return subprocess.Popen(
-        [exe, "--config", str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [exe, "--config", str(path), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
+
+
+def sigterm_when(
+    proc: subprocess.Popen[str], ready: Callable[[], Any], what: str
+) -> tuple[int, str, str]:
+    """Wait (20 s at most) until `ready()` holds, send SIGTERM, and collect the process's end.
+
+    Returns:
+        (exit code, stdout, stderr).
+    """
+    try:
+        deadline = time.monotonic() + 20
+        while not ready() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready(), f"the target never {what}"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out, err
 
 
 @pytest.fixture
@@ -111,6 +134,7 @@ def h():
     class Helpers:
         run = staticmethod(run_target)
         spawn = staticmethod(spawn_target)
+        sigterm_when = staticmethod(sigterm_when)
         singer = staticmethod(singer)
         rows = staticmethod(rows)
         DATA = DATA

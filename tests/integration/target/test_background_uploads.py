@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import time
 from collections.abc import Iterator
 
 from target_eloqua.errors import ApiError
@@ -87,22 +85,15 @@ def test_sigterm_with_a_post_in_flight_exits_1_without_state_or_sync(
 ):
     eloqua.add_fault(r".*/data", method="POST", action="delay", seconds=3, count=1)
     proc = h.spawn(config_for(base_config), tmp_path)
-    try:
-        assert proc.stdin is not None
-        # O6 fills the first POST, which the emulator holds; stdin stays open.
-        lines = [json.dumps(SCHEMA) + "\n", *(record(f"O{i}", i) for i in range(1, 8))]
-        proc.stdin.write("".join([*lines, state_line(1)]))
-        proc.stdin.flush()
-        deadline = time.monotonic() + 20
-        while not eloqua.faults()[0]["hits"] and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert eloqua.faults()[0]["hits"], "the target never sent its first POST"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 1
+    assert proc.stdin is not None
+    # O6 fills the first POST, which the emulator holds; stdin stays open.
+    lines = [json.dumps(SCHEMA) + "\n", *(record(f"O{i}", i) for i in range(1, 8))]
+    proc.stdin.write("".join([*lines, state_line(1)]))
+    proc.stdin.flush()
+    returncode, out, err = h.sigterm_when(
+        proc, lambda: eloqua.faults()[0]["hits"], "sent its first POST"
+    )
+    assert returncode == 1
     assert out.strip() == ""  # no STATE
     assert err.strip().splitlines()[-1].startswith("target-eloqua: stopped by signal 15")
     assert eloqua.syncs() == []

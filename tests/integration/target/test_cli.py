@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -69,23 +67,10 @@ def test_meltano_config_test_stream_writes_nothing_and_says_no_error(
 
 def test_sigterm_during_a_drain_acknowledges_nothing(eloqua, orders, base_config, h, tmp_path):
     eloqua.sync_schedule("seconds", seconds=60)
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps({**base_config, "sync_poll_interval": 0.05}))
-    proc = subprocess.Popen(
-        [EXE, "--config", str(path), "--input", str(h.DATA / "orders_create.singer")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while not eloqua.syncs() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert eloqua.syncs(), "the target never started a sync"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 1
+    config = {**base_config, "sync_poll_interval": 0.05}
+    proc = h.spawn(config, tmp_path, "--input", str(h.DATA / "orders_create.singer"))
+    returncode, out, err = h.sigterm_when(proc, eloqua.syncs, "started a sync")
+    assert returncode == 1
     assert out.strip() == ""  # no STATE for rows Eloqua has not committed
     assert err.strip().splitlines()[-1].startswith("target-eloqua: stopped by signal 15")
 

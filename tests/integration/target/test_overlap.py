@@ -6,7 +6,6 @@ import io
 import itertools
 import json
 import signal
-import time
 
 import pytest
 from target_eloqua.errors import SyncFailedError, TerminatedError
@@ -155,21 +154,12 @@ def test_sigterm_process_with_a_sync_in_flight_exits_1_without_state(
 ):
     eloqua.sync_schedule("polls", pending_polls=1_000_000)
     proc = h.spawn(config, tmp_path)
-    try:
-        assert proc.stdin is not None
-        # The sink fills, its sync starts, and the target waits for more input (stdin open).
-        proc.stdin.write("\n".join([*FIRST, state_line(1)]) + "\n")
-        proc.stdin.flush()
-        deadline = time.monotonic() + 20
-        while not eloqua.syncs() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert eloqua.syncs(), "the target never started a sync"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 1
+    assert proc.stdin is not None
+    # The sink fills, its sync starts, and the target waits for more input (stdin open).
+    proc.stdin.write("\n".join([*FIRST, state_line(1)]) + "\n")
+    proc.stdin.flush()
+    returncode, out, err = h.sigterm_when(proc, eloqua.syncs, "started a sync")
+    assert returncode == 1
     assert out.strip() == ""
     assert err.strip().splitlines()[-1].startswith("target-eloqua: stopped by signal 15")
     assert eloqua.records(orders) == []
