@@ -10,31 +10,12 @@ from sandbox.domo.columns import parse_columns
 from sandbox.domo.export import CsvOptions, ExportInterrupted, stream_csv
 from sandbox.domo.models import DataSet, DomoBackend
 
-COLUMNS = [
-    ("Name", "STRING"),
-    ("Count", "LONG"),
-    ("Ratio", "DOUBLE"),
-    ("Amount", "DECIMAL"),
-    ("Day", "DATE"),
-    ("At", "DATETIME"),
-]
+from tests.unit.sandbox.mixed_data import mixed_dataset
 
 
 @pytest.fixture
 def dataset() -> DataSet:
-    ds = DomoBackend().create_dataset("Export", parse_columns(COLUMNS), dataset_id="e")
-    ds.load(
-        [
-            ['Smith, "Jr."', 1, 0.1, "12.30", "2024-01-02", "2024-01-02T03:04:05"],
-            ["two\r\nlines", -2, 3.141592653589793, "0.001", None, None],
-            ["", None, None, None, "2024-12-31", "2024-12-31T23:59:59"],
-            [None, 9007199254740993, 0.30000000000000004, "-7", None, None],
-            ["-minus", 0, 1e-07, "5", None, None],
-        ],
-        mode="append",
-        last_run="2024-05-05T00:00:00",
-    )
-    return ds
+    return mixed_dataset("Export", "e")
 
 
 def export(ds: DataSet, options: CsvOptions, header: bool = False) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 import pytest
 from sandbox.domo.columns import parse_columns, quote_identifier
@@ -12,21 +10,8 @@ from sandbox.domo.export import CsvOptions, ExportInterrupted, line_sql, stream_
 from sandbox.domo.models import DataSet, DomoBackend
 from sandbox.domo.sql import QueryOptions, _plain_tail, execute, execute_json, rewrite_table
 
-COLUMNS = [
-    ("Name", "STRING"),
-    ("Count", "LONG"),
-    ("Ratio", "DOUBLE"),
-    ("Amount", "DECIMAL"),
-    ("Day", "DATE"),
-    ("At", "DATETIME"),
-]
-ROWS: list[list[Any]] = [
-    ['Smith, "Jr."', 1, 0.1, "12.30", "2024-01-02", "2024-01-02T03:04:05"],
-    ["two\r\nlines", -2, 3.141592653589793, "0.001", None, None],
-    ["", None, None, None, "2024-12-31", "2024-12-31T23:59:59"],
-    [None, 9007199254740993, 0.30000000000000004, "-7", None, None],
-    ["-minus", 0, 1e-07, "5", None, None],
-]
+from tests.unit.sandbox.mixed_data import COLUMNS, ROWS, mixed_dataset
+
 DEFAULT = QueryOptions(
     row_cap=1000, over_cap_error=False, batch_id_float=False, datetime_separator="T"
 )
@@ -42,9 +27,7 @@ ALL_CSV = [
 
 @pytest.fixture
 def dataset() -> DataSet:
-    ds = DomoBackend().create_dataset("Speed", parse_columns(COLUMNS), dataset_id="s")
-    ds.load(ROWS, mode="append", last_run="2024-05-05T00:00:00")
-    return ds
+    return mixed_dataset("Speed", "s")
 
 
 def export(ds: DataSet, options: CsvOptions) -> bytes:
