@@ -16,7 +16,7 @@ from tap_domo.client import DomoClient, Target
 from tap_domo.datasets import Column
 from tap_domo.errors import DomoApiError
 from tap_domo.retry import RetryPolicy, as_retriable
-from tap_domo.types import RowBuilder, csv_parser, record_builder
+from tap_domo.types import CHUNK_ROWS, RowBuilder, csv_parser, record_builder
 
 # A STRING cell can be far longer than the csv module's default 128 KiB field limit.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -25,8 +25,6 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 #: values are read as stored and nothing is stripped.
 EXPORT_PARAMS = {"includeHeader": "true", "disableFormulaInterpretation": "false"}
 READ_BUFFER_BYTES = 1 << 20
-#: Most records handed on at once: enough to spread the per-call costs of writing them out.
-CHUNK_ROWS = 1000
 
 
 class ExportReader:
@@ -60,7 +58,7 @@ class ExportReader:
         }
 
     def chunks(self) -> Iterator[list[dict[str, Any]]]:
-        """The records of `records`, in lists of at most `CHUNK_ROWS`.
+        """Every row of the DataSet, in export order, in lists of at most `CHUNK_ROWS`.
 
         A row counts as read once the list holding it is yielded: after a cut, the rows of a
         list that was being filled are read again.

@@ -14,12 +14,9 @@ from tap_domo.client import DomoClient, QueryPage, QueryResult, Target
 from tap_domo.datasets import Column
 from tap_domo.errors import DomoApiError, IncompleteReadError
 from tap_domo.query_rows import BatchDecoder, RowDecoder
-from tap_domo.types import BATCH_ID, batch_number
+from tap_domo.types import BATCH_ID, CHUNK_ROWS, batch_number
 
 Number = sql.Number
-
-#: Most records handed on at once: enough to spread the per-call costs of writing them out.
-CHUNK_ROWS = 1000
 
 
 @dataclass(frozen=True)

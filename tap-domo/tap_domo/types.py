@@ -11,6 +11,9 @@ from tap_domo.builder import Inline, Parser, RowBuilder, memo_cell, record_build
 
 BATCH_ID = "_BATCH_ID_"
 CSV_NULL = "\\N"
+#: Most records the readers hand on at once: enough to spread the per-call costs of writing
+#: them out.
+CHUNK_ROWS = 1000
 
 __all__ = ["Inline", "Parser", "RowBuilder", "record_builder"]
 
