@@ -13,7 +13,7 @@ from sandbox.domo.seed import seed_demo as seed_domo
 from sandbox.eloqua.client import EloquaControl
 from sandbox.eloqua.seed import seed_demo as seed_eloqua
 
-from tests.e2e.support import BIN, REPO, run
+from tests.e2e.support import REPO, meltano_install, sandbox_meltano_env
 
 PEERS = {"target-jsonl": "target-jsonl==0.1.4", "tap-jsonl": "tap-jsonl==0.3.1"}
 
@@ -21,8 +21,7 @@ PEERS = {"target-jsonl": "target-jsonl==0.1.4", "tap-jsonl": "tap-jsonl==0.3.1"}
 @pytest.fixture(scope="session")
 def meltano_installed() -> None:
     """`meltano install` once per session (the plugins are editable installs of this checkout)."""
-    done = run([str(BIN / "meltano"), "install"], env={"MELTANO_ENVIRONMENT": "sandbox"})
-    assert done.returncode == 0, done.stderr[-3000:]
+    meltano_install()
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +66,4 @@ def demo(domo: DomoControl, eloqua: EloquaControl) -> Demo:
 @pytest.fixture
 def meltano_env(tmp_path: Path, demo: Demo, meltano_installed: None) -> dict[str, str]:
     """Environment for `meltano` pointing the sandbox environment at this session's emulators."""
-    return {
-        "MELTANO_ENVIRONMENT": "sandbox",
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
-        "TAP_DOMO_API_URL": demo.domo.url,
-        "TARGET_ELOQUA_LOGIN_URL": demo.eloqua.login_url,
-        "TARGET_ELOQUA_REJECT_FILE": str(tmp_path / "rejects.jsonl"),
-        "NO_COLOR": "1",
-    }
+    return sandbox_meltano_env(demo.domo, demo.eloqua, tmp_path)

@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SAMPLES = REPO / "samples"
 STATE_ID = "sandbox:tap-domo-to-target-eloqua"
+MELTANO = str(BIN / "meltano")
 EASTERN = ZoneInfo("America/New_York")
 
 # Eloqua field (display name) <- DataSet column, as in meltano.yml and samples/.
@@ -47,6 +48,36 @@ def run(
         text=True,
         timeout=timeout,
     )
+
+
+def meltano_install(timeout: float = 300) -> None:
+    """`meltano install` for the sandbox environment (the plugins are editable installs)."""
+    done = run([MELTANO, "install"], env={"MELTANO_ENVIRONMENT": "sandbox"}, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def sandbox_meltano_env(domo: DomoControl, eloqua: EloquaControl, work: Path) -> dict[str, str]:
+    """Environment for `meltano` pointing the sandbox environment at these emulators.
+
+    Meltano's system database and target-eloqua's reject file go under `work`.
+    """
+    return {
+        "MELTANO_ENVIRONMENT": "sandbox",
+        "MELTANO_DATABASE_URI": f"sqlite:///{work / 'meltano.db'}",
+        "TAP_DOMO_API_URL": domo.url,
+        "TARGET_ELOQUA_LOGIN_URL": eloqua.login_url,
+        "TARGET_ELOQUA_REJECT_FILE": str(work / "rejects.jsonl"),
+        "NO_COLOR": "1",
+    }
+
+
+def meltano_singer_state(env: dict[str, str]) -> dict[str, Any] | None:
+    """The Singer state Meltano keeps for the sandbox pipeline, or None when it has none."""
+    done = run([MELTANO, "state", "get", STATE_ID], env)
+    if done.returncode != 0:
+        return None
+    state: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])["singer_state"]
+    return state
 
 
 def eloqua_value(column: str, value: Any) -> str | None:

@@ -48,7 +48,8 @@ DOMO_EXPORT = r"/v1/datasets/[0-9a-f-]+/data"
 # Eloqua routes (the pod prefix is matched loosely: a pod move changes it).
 ELOQUA_ID = r"/id"
 _BULK = r"/pods/[^/]+/api/bulk/2\.0"
-ELOQUA_OBJECT = _BULK + r"/customObjects/\d+"
+ELOQUA_CUSTOM_OBJECTS = _BULK + r"/customObjects"
+ELOQUA_CUSTOM_OBJECT_REST = r"/pods/[^/]+/api/REST/2\.0/assets/customObject/\d+"
 ELOQUA_FIELDS = _BULK + r"/customObjects/\d+/fields"
 ELOQUA_IMPORT = _BULK + r"/customObjects/\d+/imports"
 ELOQUA_DEFINITION = _BULK + r"/customObjects/\d+/imports/\d+"
@@ -56,7 +57,51 @@ ELOQUA_DATA = _BULK + r"/customObjects/\d+/imports/\d+/data"
 ELOQUA_SYNCS = _BULK + r"/syncs"
 ELOQUA_SYNC = _BULK + r"/syncs/\d+"
 ELOQUA_LOGS = _BULK + r"/syncs/\d+/logs"
-ELOQUA_REJECTS = _BULK + r"/syncs/\d+/rejects"
+
+Route = tuple[str, str, str]  # (name, path regex, method)
+
+#: Every route the pipeline calls, per service, as (name, path regex, method).
+DOMO_ROUTES: list[Route] = [
+    ("token", DOMO_TOKEN, "POST"),
+    ("dataset", DOMO_DATASET, "GET"),
+    ("query", DOMO_QUERY, "POST"),
+    ("export", DOMO_EXPORT, "GET"),
+]
+ELOQUA_ROUTES: list[Route] = [
+    ("id", ELOQUA_ID, "GET"),
+    ("custom objects", ELOQUA_CUSTOM_OBJECTS, "GET"),
+    ("custom object (REST)", ELOQUA_CUSTOM_OBJECT_REST, "GET"),
+    ("fields", ELOQUA_FIELDS, "GET"),
+    ("import definition", ELOQUA_IMPORT, "POST"),
+    ("data", ELOQUA_DATA, "POST"),
+    ("sync", ELOQUA_SYNCS, "POST"),
+    ("sync status", ELOQUA_SYNC, "GET"),
+    ("sync logs", ELOQUA_LOGS, "GET"),
+    ("definition delete", ELOQUA_DEFINITION, "DELETE"),
+]
+
+#: The `Retry-After` (seconds) of the "429 Retry-After" transient kind.
+RETRY_AFTER = 1.0
+
+
+def transient_kinds(request_timeout: float, cut_after: int = 40) -> dict[str, dict[str, Any]]:
+    """The transient faults a retry must get past, by name, as `add_fault` keyword arguments.
+
+    A "read timeout" starts its response `request_timeout` + 1.5 s late; a "response cut" ends
+    the body after `cut_after` bytes.
+    """
+    return {
+        "429": {"action": "status", "status": 429},
+        "429 Retry-After": {
+            "action": "status", "status": 429, "headers": {"Retry-After": f"{RETRY_AFTER:g}"}
+        },
+        "500": {"action": "status", "status": 500},
+        "502": {"action": "status", "status": 502},
+        "503": {"action": "status", "status": 503},
+        "dropped connection": {"action": "drop"},
+        "response cut": {"action": "cut", "after_bytes": cut_after},
+        "read timeout": {"action": "delay", "seconds": request_timeout + 1.5},
+    }  # fmt: skip
 
 
 @dataclass
@@ -181,7 +226,6 @@ class Pipeline:
         }
         self.state: dict[str, Any] | None = None
         self.runs = 0
-        self._loads = 0
 
     # ---- running --------------------------------------------------------------------------
     def start(
@@ -235,6 +279,26 @@ class Pipeline:
         self.keep_state(result)
         return result
 
+    def run_complete_then_load(self, *loads: tuple[int, int]) -> dict[str, Any]:
+        """A complete run, then new loads of (rows, seed); returns the state that run kept."""
+        first = self.run()
+        assert first.ok, first.stderr[-4000:]
+        for rows, seed in loads:
+            self.append_load(rows, seed=seed)
+        assert self.state is not None
+        return self.state
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule from both emulators."""
+        self.domo.clear_faults()
+        self.eloqua.clear_faults()
+
+    def assert_next_run_exact(self) -> None:
+        """The next run completes and leaves exactly the expected content."""
+        again = self.run()
+        assert again.ok, again.stderr[-4000:]
+        self.assert_exact()
+
     def keep_state(self, result: RunResult) -> None:
         """Meltano stores the STATE lines the target printed, also of a failed run."""
         if result.states:
@@ -242,7 +306,6 @@ class Pipeline:
 
     def append_load(self, rows: int, seed: int) -> int:
         """A new Domo load (about a quarter of it updates earlier identifiers)."""
-        self._loads += 1
         return append_demo_load(self.domo, self.dataset_id, rows=rows, seed=seed)
 
     # ---- what is where --------------------------------------------------------------------

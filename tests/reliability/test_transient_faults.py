@@ -18,59 +18,25 @@ from tests.reliability.support import (
     DOMO_DATASET,
     DOMO_EXPORT,
     DOMO_QUERY,
-    DOMO_TOKEN,
-    ELOQUA_DATA,
-    ELOQUA_DEFINITION,
-    ELOQUA_FIELDS,
-    ELOQUA_ID,
-    ELOQUA_IMPORT,
-    ELOQUA_LOGS,
+    DOMO_ROUTES,
+    ELOQUA_ROUTES,
     ELOQUA_SYNC,
     ELOQUA_SYNCS,
+    RETRY_AFTER,
     Pipeline,
+    Route,
     Running,
     one_line_failure,
+    transient_kinds,
     wait_for,
 )
 
 pytestmark = pytest.mark.e2e
 
-Route = tuple[str, str, str]  # (name, path regex, method)
-
-DOMO_ROUTES: list[Route] = [
-    ("token", DOMO_TOKEN, "POST"),
-    ("dataset", DOMO_DATASET, "GET"),
-    ("query", DOMO_QUERY, "POST"),
-    ("export", DOMO_EXPORT, "GET"),
-]
-ELOQUA_ROUTES: list[Route] = [
-    ("id", ELOQUA_ID, "GET"),
-    ("custom objects", r"/pods/[^/]+/api/bulk/2\.0/customObjects", "GET"),
-    ("custom object (REST)", r"/pods/[^/]+/api/REST/2\.0/assets/customObject/\d+", "GET"),
-    ("fields", ELOQUA_FIELDS, "GET"),
-    ("import definition", ELOQUA_IMPORT, "POST"),
-    ("data", ELOQUA_DATA, "POST"),
-    ("sync", ELOQUA_SYNCS, "POST"),
-    ("sync status", ELOQUA_SYNC, "GET"),
-    ("sync logs", ELOQUA_LOGS, "GET"),
-    ("definition delete", ELOQUA_DEFINITION, "DELETE"),
-]
 #: A read timeout: the response starts after REQUEST_TIMEOUT + 1.5 s (whole seconds: see
 #: `test_fractional_request_timeout_is_accepted`).
 REQUEST_TIMEOUT = 1
-RETRY_AFTER = 1.0
-KINDS: dict[str, dict[str, Any]] = {
-    "429": {"action": "status", "status": 429},
-    "429 Retry-After": {
-        "action": "status", "status": 429, "headers": {"Retry-After": f"{RETRY_AFTER:g}"}
-    },
-    "500": {"action": "status", "status": 500},
-    "502": {"action": "status", "status": 502},
-    "503": {"action": "status", "status": 503},
-    "dropped connection": {"action": "drop"},
-    "response cut": {"action": "cut", "after_bytes": 40},
-    "read timeout": {"action": "delay", "seconds": REQUEST_TIMEOUT + 1.5},
-}  # fmt: skip
+KINDS = transient_kinds(REQUEST_TIMEOUT)
 
 
 def _cases() -> list[Any]:
@@ -85,7 +51,7 @@ def _cases() -> list[Any]:
     return cases
 
 
-def _faults_hit(control: Any) -> list[dict[str, Any]]:
+def _unhit_faults(control: Any) -> list[dict[str, Any]]:
     return [rule for rule in control.faults() if rule["hits"] < 1]
 
 
@@ -104,7 +70,7 @@ def test_transient_fault_is_retried_to_exact_content(  # noqa: PLR0917
 
     assert result.ok, result.stderr[-4000:]
     assert "Traceback" not in result.stderr
-    assert _faults_hit(control) == [], "a route was never exercised"
+    assert _unhit_faults(control) == [], "a route was never exercised"
     pipeline.assert_exact()
     if "Retry-After" in kind:
         _assert_retry_after_honoured(control, routes)
@@ -158,7 +124,7 @@ def test_domo_token_rejected_on_every_route_is_refreshed_once(domo, eloqua, tmp_
     result = pipeline.run()
 
     assert result.ok, result.stderr[-4000:]
-    assert _faults_hit(domo) == []
+    assert _unhit_faults(domo) == []
     assert domo.tokens_issued() == 4
     pipeline.assert_exact()
 
@@ -185,14 +151,6 @@ def test_eloqua_pod_move_mid_sync_is_followed(domo, eloqua, tmp_path):
 
 
 # ---- failures that cannot be retried away: clear message, state unmoved, next run exact ----
-
-
-def _committed_then_new_load(pipeline: Pipeline) -> dict[str, Any]:
-    first = pipeline.run()
-    assert first.ok, first.stderr[-4000:]
-    pipeline.append_load(20, seed=101)
-    assert pipeline.state is not None
-    return pipeline.state
 
 
 FAILURES = [
@@ -229,7 +187,7 @@ def test_unrecoverable_fault_fails_clearly_and_next_run_completes(  # noqa: PLR0
     domo, eloqua, tmp_path, service, fault, target, message
 ):
     pipeline = Pipeline(domo, eloqua, tmp_path)
-    committed = _committed_then_new_load(pipeline)
+    committed = pipeline.run_complete_then_load((20, 101))
     if "force" in fault:
         if "failure_status" in fault:
             eloqua.settings(failure_status=fault["failure_status"])
@@ -246,11 +204,8 @@ def test_unrecoverable_fault_fails_clearly_and_next_run_completes(  # noqa: PLR0
     assert pipeline.state == committed
     pipeline.assert_state_covers_only_committed()
 
-    domo.clear_faults()
-    eloqua.clear_faults()
-    again = pipeline.run()
-    assert again.ok, again.stderr[-4000:]
-    pipeline.assert_exact()
+    pipeline.clear_faults()
+    pipeline.assert_next_run_exact()
 
 
 def test_fractional_request_timeout_is_accepted(domo, eloqua, tmp_path):
