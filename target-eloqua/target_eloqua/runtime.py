@@ -82,19 +82,8 @@ def as_number(value: Any) -> float:
     return number
 
 
-def reject_ratio(value: Any) -> float:
-    """`max_reject_ratio` as a float (`as_number`).
-
-    Args:
-        value: the setting's value.
-
-    Returns:
-        The ratio.
-
-    Raises:
-        ValueError: not a finite number.
-    """
-    return as_number(value)
+#: `max_reject_ratio` is read like every numeric setting.
+reject_ratio = as_number
 
 
 def config_problems(config: Mapping[str, Any]) -> list[str]:
